@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FilingsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "filings"
+    verbose_name = _("异地就医备案")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import InsuranceRegion, Region, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+
+
+@admin.register(InsuranceRegion)
+class InsuranceRegionAdmin(admin.ModelAdmin):
+    list_display = ["region", "agency_name", "hotline"]
+    search_fields = ["region__code", "region__name", "agency_name"]
+    list_select_related = ["region__parent"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["full_name", "masked_id_number", "insured_region", "scheme", "is_staff"]
+    list_filter = ["is_staff", "scheme", "member_status"]
+    search_fields = ["full_name", "=id_number", "=mobile"]
+    list_select_related = ["insured_region__region__parent"]
+    autocomplete_fields = ["insured_region"]
+    filter_horizontal = ["staff_regions", "groups", "user_permissions"]
+    fieldsets = (
+        (None, {"fields": ("id_number", "password")}),
+        (
+            _("个人信息"),
+            {
+                "fields": (
+                    "full_name",
+                    "mobile",
+                    "email",
+                    "insured_region",
+                    "scheme",
+                    "member_status",
+                )
+            },
+        ),
+        (
+            _("经办权限"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "staff_regions",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("日期"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "id_number",
+                    "full_name",
+                    "mobile",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+
+    @admin.display(description=_("身份证号码"))
+    def masked_id_number(self, obj: User) -> str:
+        return obj.masked_id_number

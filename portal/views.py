@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.forms import RegistrationForm
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("profile")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="portal.backends.IdNumberOrMobileBackend")
+        messages.success(request, _("注册成功，您已登录。"))
+        return redirect("profile")
+    already_registered = form.has_error("id_number", code="registered")
+    return render(
+        request, "portal/register.html", {"form": form, "already_registered": already_registered}
+    )
+
+
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/profile.html")

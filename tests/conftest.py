@@ -1,0 +1,86 @@
+"""Shared fixtures: a few named people and small factories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+
+from portal.idnumbers import make_id_number
+from portal.models import InsuranceRegion, MemberStatus, Scheme, User
+
+PASSWORD = "Correct-Horse-42"
+_seq = itertools.count(100)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_person(**overrides: Any) -> User:
+    """An insured person with a valid, unique ID number and mobile."""
+    n = next(_seq)
+    fields: dict[str, Any] = {
+        "id_number": make_id_number("340102", dt.date(1960, 1, 1) + dt.timedelta(days=n), n),
+        "full_name": f"测试{n}",
+        "mobile": f"139{n:08d}",
+        "insured_region_id": "340100",
+        "scheme": Scheme.EMPLOYEE,
+        "member_status": MemberStatus.WORKING,
+    }
+    fields.update(overrides)
+    password = fields.pop("password", PASSWORD)
+    user = User(**fields)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def hefei() -> InsuranceRegion:
+    return InsuranceRegion.objects.get(pk="340100")
+
+
+@pytest.fixture
+def retiree(db: None) -> User:
+    """张桂兰: insured in 合肥 (employee scheme, retired), living in 上海."""
+    return make_person(
+        full_name="张桂兰",
+        id_number=make_id_number("340102", dt.date(1957, 4, 18), 124),
+        mobile="13955100001",
+        member_status=MemberStatus.RETIRED,
+    )
+
+
+@pytest.fixture
+def relative(db: None) -> User:
+    """李明: her son, insured in 上海."""
+    return make_person(
+        full_name="李明",
+        id_number=make_id_number("340102", dt.date(1983, 9, 2), 317),
+        mobile="13816600002",
+        insured_region_id="310100",
+    )
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    return make_person(full_name="陌生人", insured_region_id="110100")
+
+
+@pytest.fixture
+def reviewer(db: None) -> User:
+    """王芳: agency reviewer for 合肥."""
+    user = make_person(
+        full_name="王芳",
+        is_staff=True,
+        insured_region_id=None,
+        scheme="",
+        member_status="",
+    )
+    user.staff_regions.set([InsuranceRegion.objects.get(pk="340100")])
+    return user
