@@ -64,9 +64,9 @@ class RegistrationForm(forms.ModelForm):
             "full_name": _("与身份证上的姓名一致。"),
             "id_number": _("18 位居民身份证号码，最后一位可能是 X。"),
             "mobile": _("可用手机号码登录。"),
-            "email": _("选填。忘记密码时，重置链接发送到这个邮箱。"),
+            "email": _("忘记密码时，重置链接发送到这个邮箱。"),
             "insured_region": _("您缴纳医保的城市，即医保卡的发卡地。"),
-            "member_status": _("仅职工医保需要选择。"),
+            "member_status": _("职工医保必须选择；居民医保不用选。"),
         }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -87,7 +87,9 @@ class RegistrationForm(forms.ModelForm):
         scheme = cast(forms.ChoiceField, self.fields["scheme"])
         scheme.required = True
         scheme.choices = Scheme.choices
-        cast(forms.ChoiceField, self.fields["member_status"]).choices = MemberStatus.choices
+        member_status = cast(forms.ChoiceField, self.fields["member_status"])
+        member_status.choices = MemberStatus.choices
+        member_status.conditional = True  # type: ignore[attr-defined]  # required for employees only
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())
