@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from claims.demo import seed_demo_data
 from portal.idnumbers import make_id_number
 from portal.models import InsuranceRegion, MemberStatus, Scheme, User
 
@@ -100,6 +101,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for person in DEMO_PEOPLE:
                 self.ensure_person(person)
+            seed_demo_data(self.stdout)
         if scale:
             added = seed_bulk_people(scale)
             self.stdout.write(f"{added} synthetic insured people added (asked for {scale}).")
