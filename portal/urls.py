@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from filings import views as filing_views
 from portal import views
 from portal.forms import LoginForm, PasswordResetForm
 
@@ -41,7 +42,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("filings/", include("filings.urls")),
     path("claims/", include("claims.urls")),
+    path("verify/<str:reference>/", filing_views.verify, name="verify"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

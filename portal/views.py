@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from filings.services import link_counter_filings
 from portal.forms import RegistrationForm
 
 
@@ -25,8 +26,14 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        linked = link_counter_filings(user)
         login(request, user, backend="portal.backends.IdNumberOrMobileBackend")
         messages.success(request, _("注册成功，您已登录。"))
+        if linked:
+            messages.info(
+                request,
+                _("窗口为您办理过的 %(n)d 份备案已关联到您的账户。") % {"n": linked},
+            )
         return redirect("profile")
     already_registered = form.has_error("id_number", code="registered")
     return render(

@@ -84,3 +84,41 @@ def reviewer(db: None) -> User:
     )
     user.staff_regions.set([InsuranceRegion.objects.get(pk="340100")])
     return user
+
+
+def make_filing(subject: User, /, **overrides: Any) -> Any:
+    """An effective filing for `subject`, straight into the database
+    (`person=None` and `person_id_number=...` make a counter filing)."""
+    from django.utils import timezone
+
+    from filings import rules
+    from filings.models import Channel, FiledBy, Filing, Status
+    from filings.services import next_reference
+
+    category = overrides.pop("category", rules.Category.RETIRED_RESETTLEMENT)
+    start = overrides.pop("start_date", timezone.localdate())
+    person = subject
+    fields: dict[str, Any] = {
+        "person": person,
+        "person_id_number": person.id_number,
+        "person_name": person.full_name,
+        "insured_region_id": person.insured_region_id,
+        "category": category,
+        "group": rules.group_of(category),
+        "destination_id": "310100",
+        "start_date": start,
+        "end_date": rules.valid_until(category, start, rules.RegionRules()),
+        "channel": Channel.QUICK,
+        "filed_by_role": FiledBy.SELF,
+        "filed_by": person,
+        "status": Status.EFFECTIVE,
+        "contact_phone": person.mobile,
+        "decided_at": timezone.now(),
+    }
+    if category == rules.Category.REFERRAL:
+        fields.update(referring_hospital="安医附院", diagnosis="肺癌", referral_date=start)
+    if category == rules.Category.EMERGENCY:
+        fields.update(treating_hospital="瑞金医院", admission_date=start)
+    fields.update(overrides)
+    fields.setdefault("reference", next_reference(fields["insured_region_id"], start))
+    return Filing.objects.create(**fields)

@@ -17,6 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from claims.demo import seed_demo_data
+from filings.demo import seed_bulk_filings
+from filings.demo import seed_demo_data as seed_filing_demo
+from filings.models import Filing
 from portal.idnumbers import make_id_number
 from portal.models import InsuranceRegion, MemberStatus, Scheme, User
 
@@ -102,9 +105,14 @@ class Command(BaseCommand):
             for person in DEMO_PEOPLE:
                 self.ensure_person(person)
             seed_demo_data(self.stdout)
+        seed_filing_demo(self.stdout)
         if scale:
             added = seed_bulk_people(scale)
             self.stdout.write(f"{added} synthetic insured people added (asked for {scale}).")
+            bulk = User.objects.filter(mobile__startswith="170", filings__isnull=True)
+            while seed_bulk_filings(list(bulk[:20000])):
+                pass
+            self.stdout.write(f"Filings for synthetic people: {Filing.objects.count()} in all.")
         self.print_logins()
 
     def ensure_person(self, p: DemoPerson) -> User:

@@ -1,0 +1,123 @@
+"""Filing rules as pure functions on plain values: no ORM, no clock.
+
+Sources: ../shared/domain.md ("Filing categories", "Validity and changes"),
+which digests 医保发〔2022〕22号 (../shared/seeds/000_*.txt), the current
+national rule.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Group(StrEnum):
+    LONG_TERM = "long_term"
+    TEMPORARY = "temporary"
+
+
+class Category(StrEnum):
+    # 跨省异地长期居住人员 (22号文 二(一))
+    RETIRED_RESETTLEMENT = "retired"
+    LONG_TERM_RESIDENCE = "resident"
+    POSTED_WORK = "posted"
+    # 跨省临时外出就医人员 (22号文 二(一))
+    REFERRAL = "referral"
+    EMERGENCY = "emergency"
+    OTHER_TEMPORARY = "other"
+
+
+LONG_TERM_CATEGORIES = frozenset(
+    {Category.RETIRED_RESETTLEMENT, Category.LONG_TERM_RESIDENCE, Category.POSTED_WORK}
+)
+# Retroactive filing (补办) before discharge settlement: emergency and other
+# temporary care can start before the filing is made (domain.md, 补办).
+RETROACTIVE_CATEGORIES = frozenset({Category.EMERGENCY, Category.OTHER_TEMPORARY})
+
+MIN_TEMPORARY_VALIDITY_MONTHS = 6  # "临时外出就医人员备案有效期原则上不少于6个月"
+MAX_CHANGE_LOCK_MONTHS = 6  # long-term: "可设置变更或取消备案的时限，原则上不超过6个月"
+
+
+def group_of(category: str) -> Group:
+    return Group.LONG_TERM if category in LONG_TERM_CATEGORIES else Group.TEMPORARY
+
+
+@dataclass(frozen=True)
+class RegionRules:
+    """An insured region's filing settings (plain values, checked on creation)."""
+
+    temporary_validity_months: int = MIN_TEMPORARY_VALIDITY_MONTHS
+    change_lock_months: int = 0
+    online_effective_at_once: bool = True
+    retroactive_days: int = 90
+
+    def __post_init__(self) -> None:
+        if self.temporary_validity_months < MIN_TEMPORARY_VALIDITY_MONTHS:
+            raise ValueError("temporary filings are valid at least 6 months")
+        if not 0 <= self.change_lock_months <= MAX_CHANGE_LOCK_MONTHS:
+            raise ValueError("the change lock of long-term filings is 0 to 6 months")
+        if self.retroactive_days < 0:
+            raise ValueError("retroactive_days cannot be negative")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def valid_until(category: str, start: dt.date, rules: RegionRules) -> dt.date | None:
+    """Last day of validity: none for long-term filings ("长期有效"); for
+    temporary filings the region's period, at least six months (22号文 二(三))."""
+    if group_of(category) is Group.LONG_TERM:
+        return None
+    return add_months(start, rules.temporary_validity_months) - dt.timedelta(days=1)
+
+
+def covers(start: dt.date, last_day: dt.date | None, admission: dt.date) -> bool:
+    """An admission that starts within validity is covered, even when the
+    discharge falls after the filing expires (domain.md, Validity)."""
+    return start <= admission and (last_day is None or admission <= last_day)
+
+
+def earliest_start(category: str, today: dt.date, rules: RegionRules) -> dt.date:
+    """Emergency and other temporary care may be filed retroactively, within
+    the region's limit, so a person still in hospital can file before
+    discharge; every other filing starts today or later."""
+    if category in RETROACTIVE_CATEGORIES:
+        return today - dt.timedelta(days=rules.retroactive_days)
+    return today
+
+
+def first_change_day(category: str, effective_from: dt.date, rules: RegionRules) -> dt.date:
+    """First day a filing may be changed or cancelled: long-term filings may be
+    locked for up to six months after taking effect; temporary ones never are."""
+    if group_of(category) is Group.LONG_TERM and rules.change_lock_months:
+        return add_months(effective_from, rules.change_lock_months)
+    return effective_from
+
+
+def is_cross_province(insured_province: str, destination_province: str) -> bool:
+    """This service is for care in another province (跨省): a destination in
+    the insured province is handled by the province's own rules."""
+    return insured_province != destination_province
+
+
+def days_left(last_day: dt.date | None, today: dt.date) -> int | None:
+    """Days of validity left including today; None when open-ended."""
+    if last_day is None:
+        return None
+    return max((last_day - today).days + 1, 0)
+
+
+def next_working_day_end(submitted: dt.date) -> dt.date:
+    """An online filing is settled by the next working day at the latest
+    (domain.md, Processing time). Weekends are skipped; public holidays are not
+    modelled yet."""
+    day = submitted + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day

@@ -1,0 +1,521 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.decorators import ratelimit
+
+from filings import journey, rules, services
+from filings.forms import (
+    CancelForm,
+    CategoryForm,
+    ChangeForm,
+    ConsentForm,
+    DestinationForm,
+    DetailsForm,
+    EvidenceForm,
+    StartDateForm,
+    category_groups,
+    city_choices,
+)
+from filings.models import (
+    Channel,
+    FiledBy,
+    Filing,
+    FilingCategory,
+    FilingDocument,
+    FilingDraft,
+    Status,
+    settings_for,
+)
+from filings.pdf import render_filing_pdf
+from portal.models import Region, User
+
+
+def _partial(request: HttpRequest, template: str, fragment: str) -> str:
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return f"{template}#{fragment}"
+    return template
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+# --- my filings -----------------------------------------------------------
+
+CHANNEL_TABS = [("", _("全部"))] + [(c.value, c.label) for c in Channel]
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def filing_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    mine = Filing.objects.visible_to(user)
+    channel = request.GET.get("channel", "")
+    if channel not in Channel.values:
+        channel = ""
+    counts = dict(mine.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n"))
+    filings = mine.select_related("destination__parent", "filed_by").order_by(
+        "-start_date", "-submitted_at"
+    )
+    if channel:
+        filings = filings.filter(channel=channel)
+    tabs = [
+        {
+            "value": value,
+            "label": label,
+            "count": sum(counts.values()) if not value else counts.get(value, 0),
+            "current": value == channel,
+        }
+        for value, label in CHANNEL_TABS
+    ]
+    today = timezone.localdate()
+    return render(
+        request,
+        _partial(request, "filings/filing_list.html", "results"),
+        {"filings": filings, "tabs": tabs, "channel": channel, "today": today},
+    )
+
+
+def _visible(request: HttpRequest, reference: str) -> Filing:
+    return get_object_or_404(
+        Filing.objects.visible_to(request.user).select_related(
+            "destination__parent", "insured_region__region__parent", "filed_by", "replaces"
+        ),
+        reference=reference,
+    )
+
+
+@require_GET
+def filing_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    today = timezone.localdate()
+    return render(
+        request,
+        "filings/filing_detail.html",
+        {
+            "filing": filing,
+            "today": today,
+            "events": filing.events.select_related("actor"),
+            "documents": filing.documents.all(),
+            "replacements": filing.replacements.all(),
+            "can_change": filing.can_change(today),
+            "first_change_day": filing.first_change_day(),
+        },
+    )
+
+
+@require_GET
+def filing_document(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    filing = _visible(request, reference)
+    document = get_object_or_404(FilingDocument, filing=filing, pk=pk)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the journey ----------------------------------------------------------
+
+
+def _draft(request: HttpRequest) -> FilingDraft:
+    user = _user(request)
+    draft, _created = FilingDraft.objects.get_or_create(owner=user, person=user)
+    return draft
+
+
+def _earliest(data: dict[str, Any], user: User) -> dt.date:
+    region_rules = settings_for(user.insured_region_id or "").as_rules()
+    return rules.earliest_start(data.get("category", ""), timezone.localdate(), region_rules)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _step_form(step: str, request: HttpRequest, draft: FilingDraft, bound: bool) -> Any:
+    data = draft.data
+    post = request.POST if bound else None
+    files = request.FILES if bound else None
+    user = _user(request)
+    if step == "category":
+        return CategoryForm(post, initial=data)
+    if step == "destination":
+        province = request.GET.get("province") if not bound else None
+        initial = {**data, **({"province": province} if province else {})}
+        return DestinationForm(post, initial=initial, province=province or data.get("province"))
+    if step == "dates":
+        return StartDateForm(post, initial=data, earliest=_earliest(data, user))
+    if step == "details":
+        initial = {"contact_phone": user.mobile, **data}
+        return DetailsForm(
+            post,
+            initial=initial,
+            category=data.get("category", ""),
+            start=_date(data.get("start_date")),
+        )
+    if step == "evidence":
+        return EvidenceForm(post, files, initial=data, uploaded=draft.documents.count())
+    if step == "consent":
+        return ConsentForm(post, initial={"accept": data.get("consent", False)})
+    raise Http404
+
+
+STEP_TITLES = {
+    "category": _("选择备案类型"),
+    "destination": _("去哪里就医"),
+    "dates": _("备案开始日期"),
+    "details": _("就医信息"),
+    "evidence": _("证明材料"),
+    "consent": _("知情同意书"),
+}
+
+
+@require_GET
+def filing_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    draft = FilingDraft.objects.filter(owner=user, person=user).first()
+    current = (
+        Filing.objects.visible_to(user)
+        .current()
+        .select_related("destination__parent")
+        .order_by("start_date")
+    )
+    return render(
+        request,
+        "filings/filing_new.html",
+        {"draft": draft if draft and draft.data else None, "current": current},
+    )
+
+
+@require_POST
+def journey_discard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    FilingDraft.objects.filter(owner=user, person=user).delete()
+    messages.info(request, _("已清空未提交的备案内容。"))
+    return redirect("filings:new")
+
+
+@require_http_methods(["GET", "POST"])
+def journey_step(request: HttpRequest, step: str) -> HttpResponse:
+    if step not in journey.STEPS:
+        raise Http404
+    draft = _draft(request)
+    data = draft.data
+    if step != "category" and not data.get("category"):
+        return redirect("filings:step", step="category")
+    if step not in journey.applicable(data):
+        return redirect("filings:check")
+    returning = request.GET.get("return") == "check" or request.POST.get("return") == "check"
+    if request.method == "POST" and request.POST.get("_refresh"):
+        # No JavaScript: the province was chosen; show its cities.
+        url = reverse("filings:step", args=["destination"])
+        province = request.POST.get("province", "")
+        return redirect(f"{url}?province={province}" + ("&return=check" if returning else ""))
+    form = _step_form(step, request, draft, bound=request.method == "POST")
+    if request.method == "POST" and form.is_valid():
+        if step == "evidence" and form.cleaned_data.get("file"):
+            upload = form.cleaned_data["file"]
+            FilingDocument.objects.create(
+                draft=draft,
+                kind=form.cleaned_data["kind"],
+                file=upload,
+                original_name=upload.name[:200],
+                content_type=form.content_type,
+                size=upload.size,
+                uploaded_by=_user(request),
+            )
+            if request.POST.get("another"):
+                messages.success(request, _("已上传 %(name)s。") % {"name": upload.name})
+                draft.data = journey.answer(data, step, form.cleaned_data)
+                draft.save()
+                return redirect("filings:step", step="evidence")
+        draft.data = journey.answer(data, step, form.cleaned_data)
+        draft.save()
+        following = journey.next_step(step, draft.data)
+        if returning or following is None:
+            return redirect("filings:check")
+        return redirect("filings:step", step=following)
+    steps = journey.applicable(data)
+    context = {
+        "step": step,
+        "title": STEP_TITLES[step],
+        "form": form,
+        "number": steps.index(step) + 1,
+        "total": len(steps) + 1,
+        "returning": returning,
+        "back": reverse("filings:step", args=[steps[steps.index(step) - 1]])
+        if steps.index(step) > 0
+        else reverse("filings:new"),
+        "category_groups": category_groups() if step == "category" else [],
+        "documents": draft.documents.all() if step == "evidence" else [],
+        "data": data,
+        "valid_until": _preview_valid_until(data, _user(request)),
+    }
+    return render(request, f"filings/step_{step}.html", context)
+
+
+def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
+    category = data.get("category")
+    start = _date(data.get("start_date"))
+    if not category or not start:
+        return None
+    return rules.valid_until(category, start, settings_for(user.insured_region_id or "").as_rules())
+
+
+@login_not_required
+@require_GET
+def cities(request: HttpRequest) -> HttpResponse:
+    """The city <select> for a province (the htmx half of the cascade)."""
+    province = request.GET.get("province", "")
+    options = city_choices(province) if province.isdigit() and len(province) == 6 else []
+    return render(
+        request,
+        "filings/_city_options.html",
+        {"options": options, "name": request.GET.get("name", "destination")},
+    )
+
+
+def _summary(data: dict[str, Any], user: User) -> dict[str, Any]:
+    destination = (
+        Region.objects.filter(code=data.get("destination", "")).select_related("parent").first()
+    )
+    category = data.get("category", "")
+    return {
+        "category_label": FilingCategory(category).label
+        if category in FilingCategory.values
+        else "",
+        "destination": destination,
+        "start_date": _date(data.get("start_date")),
+        "valid_until": _preview_valid_until(data, user),
+        "long_term": category and rules.group_of(category) is rules.Group.LONG_TERM,
+    }
+
+
+@require_GET
+def journey_check(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    user = _user(request)
+    missing = journey.first_unanswered(draft.data)
+    if missing:
+        return redirect("filings:step", step=missing)
+    try:
+        req = services.FilingRequest.from_data(draft.data)
+    except (KeyError, ValueError, ValidationError):
+        return redirect("filings:step", step="category")
+    summary = _summary(draft.data, user)
+    existing = services.find_existing(
+        user.id_number, req.category, req.start_date, summary["valid_until"]
+    )
+    problems = services.check_request(req, person=user, today=timezone.localdate())
+    return render(
+        request,
+        "filings/journey_check.html",
+        {
+            "draft": draft,
+            "data": draft.data,
+            "summary": summary,
+            "existing": existing,
+            "problems": problems,
+            "documents": draft.documents.all(),
+        },
+    )
+
+
+@require_POST
+def journey_submit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return redirect("filings:check")
+    done = Filing.objects.visible_to(user).filter(submission_token=token).first()
+    if done is not None:  # a double click or a retried POST
+        return redirect("filings:done", reference=done.reference)
+    draft = FilingDraft.objects.filter(owner=user, person=user, token=token).first()
+    if draft is None or journey.first_unanswered(draft.data):
+        messages.warning(request, _("备案内容已过期或不完整，请检查后再提交。"))
+        return redirect("filings:new")
+    try:
+        filing = services.submit_filing(
+            person=user,
+            request=services.FilingRequest.from_data(draft.data),
+            by=user,
+            role=FiledBy.SELF,
+            token=token,
+            documents=list(draft.documents.all()),
+        )
+    except services.DuplicateFiling as duplicate:
+        return render(
+            request, "filings/filing_duplicate.html", {"existing": duplicate.existing}, status=409
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("filings:check")
+    FilingDraft.objects.filter(pk=draft.pk).delete()
+    return redirect("filings:done", reference=filing.reference)
+
+
+@require_GET
+def filing_done(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    return render(request, "filings/filing_done.html", {"filing": filing})
+
+
+# --- change and cancel ----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    today = timezone.localdate()
+    if not filing.can_change(today) or filing.status != Status.EFFECTIVE:
+        return render(
+            request,
+            "filings/filing_locked.html",
+            {"filing": filing, "first_change_day": filing.first_change_day(), "today": today},
+        )
+    initial = {
+        "province": filing.destination.parent_id,
+        "destination": filing.destination_id,
+        "contact_phone": filing.contact_phone,
+    }
+    if request.method == "POST" and request.POST.get("_refresh"):
+        form = ChangeForm(
+            initial={**initial, "province": request.POST.get("province")},
+            province=request.POST.get("province"),
+        )
+    else:
+        province = request.GET.get("province")
+        form = ChangeForm(
+            request.POST or None,
+            initial={**initial, **({"province": province} if province else {})},
+            province=province,
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                new = services.request_change(
+                    filing,
+                    by=_user(request),
+                    role=FiledBy.SELF,
+                    destination_code=form.cleaned_data["destination"],
+                    contact_phone=form.cleaned_data["contact_phone"],
+                    today=today,
+                )
+            except services.NotAllowedYet as locked:
+                form.add_error(None, _("%(day)s 起才能变更。") % {"day": locked.first_day})
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                if new.status == Status.EFFECTIVE:
+                    messages.success(request, _("变更已生效，原备案保留在记录中。"))
+                else:
+                    messages.success(
+                        request, _("变更已提交，审核通过后生效；在此之前原备案继续有效。")
+                    )
+                return redirect("filings:detail", reference=new.reference)
+    return render(request, "filings/filing_change.html", {"filing": filing, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    today = timezone.localdate()
+    if not filing.can_change(today):
+        return render(
+            request,
+            "filings/filing_locked.html",
+            {
+                "filing": filing,
+                "first_change_day": filing.first_change_day(),
+                "today": today,
+                "cancel": True,
+            },
+        )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel(
+                filing,
+                by=_user(request),
+                role=FiledBy.SELF,
+                reason=form.cleaned_data["reason"],
+                today=today,
+            )
+        except services.NotAllowedYet as locked:
+            form.add_error(None, _("%(day)s 起才能取消。") % {"day": locked.first_day})
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("备案已取消。"))
+            return redirect("filings:detail", reference=filing.reference)
+    return render(request, "filings/filing_cancel.html", {"filing": filing, "form": form})
+
+
+# --- the filing form (备案表) and its public check --------------------------
+
+
+def verify_url(request: HttpRequest, filing: Filing) -> str:
+    return request.build_absolute_uri(reverse("verify", args=[filing.reference]))
+
+
+@require_GET
+def filing_form(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    import segno
+
+    url = verify_url(request, filing)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=3, title=_("扫码核验备案"))
+    return render(
+        request,
+        "filings/filing_form.html",
+        {"filing": filing, "verify_url": url, "qr_svg": qr_svg, "today": timezone.localdate()},
+    )
+
+
+@require_GET
+def filing_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    filing = _visible(request, reference)
+    pdf = render_filing_pdf(filing, verify_url(request, filing))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filing.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_not_required
+@require_GET
+@ratelimit(key="ip", rate="30/m", block=False)
+def verify(request: HttpRequest, reference: str) -> HttpResponse:
+    if getattr(request, "limited", False):
+        return render(request, "filings/verify_limited.html", status=429)
+    filing = (
+        Filing.objects.select_related("destination__parent", "insured_region__region__parent")
+        .filter(reference=reference)
+        .first()
+    )
+    return render(
+        request,
+        "filings/verify.html",
+        {"filing": filing, "reference": reference, "today": timezone.localdate()},
+        status=200 if filing else 404,
+    )

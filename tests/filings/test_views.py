@@ -1,0 +1,399 @@
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from filings import rules
+from filings.models import Filing, FilingDocument, FilingDraft, FilingSettings, Status
+from portal.models import User
+from tests.conftest import PASSWORD, make_filing
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PDF = b"%PDF-1.4\n%fake but well-formed enough\n"
+
+
+def step(client: Client, name: str, data: dict[str, Any], **extra: Any) -> Any:
+    return client.post(reverse("filings:step", args=[name]), data, **extra)
+
+
+def walk_temporary(client: Client, category: str = "other", **details: Any) -> Any:
+    step(client, "category", {"category": category})
+    step(client, "destination", {"province": "310000", "destination": "310100"})
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    step(client, "details", {"contact_phone": "13955100001", **details})
+    return step(client, "consent", {"accept": "on"})
+
+
+def submit(client: Client) -> Any:
+    token = FilingDraft.objects.get().token
+    return client.post(reverse("filings:submit"), {"token": str(token)})
+
+
+def test_the_whole_journey_without_javascript_files_one_filing(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    response = step(client, "category", {"category": "retired"})
+    assert response["Location"] == reverse("filings:step", args=["destination"])
+    # Without JavaScript: choose the province, ask for its cities, then the city.
+    response = step(client, "destination", {"province": "310000", "_refresh": "1"})
+    assert response["Location"].endswith("?province=310000")
+    page = client.get(response["Location"]).content.decode()
+    assert '<option value="310100">上海市</option>' in page
+    response = step(client, "destination", {"province": "310000", "destination": "310100"})
+    assert response["Location"] == reverse("filings:step", args=["dates"])
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    response = step(client, "details", {"contact_phone": "13955100001"})
+    assert response["Location"] == reverse("filings:step", args=["evidence"])
+    response = step(
+        client,
+        "evidence",
+        {
+            "evidence": "documents",
+            "kind": "residence_permit",
+            "file": SimpleUploadedFile("permit.png", PNG),
+        },
+    )
+    assert response["Location"] == reverse("filings:step", args=["consent"])
+    response = step(client, "consent", {})
+    assert "请阅读告知书并勾选同意" in response.content.decode()
+    response = step(client, "consent", {"accept": "on"})
+    assert response["Location"] == reverse("filings:check")
+    check = client.get(reverse("filings:check")).content.decode()
+    assert "上海市" in check and "permit.png" in check and "提交备案" in check
+    response = submit(client)
+    filing = Filing.objects.get(person=retiree)
+    assert response["Location"] == reverse("filings:done", args=[filing.reference])
+    assert filing.category == "retired" and filing.end_date is None
+    assert filing.documents.get().original_name == "permit.png"
+    assert not FilingDraft.objects.exists()
+    done = client.get(response["Location"]).content.decode()
+    assert filing.reference in done
+
+
+def test_change_links_on_the_check_page_return_to_it(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    walk_temporary(client)
+    check = client.get(reverse("filings:check")).content.decode()
+    assert f"{reverse('filings:step', args=['destination'])}?return=check" in check
+    response = step(
+        client, "destination", {"province": "110000", "destination": "110100", "return": "check"}
+    )
+    assert response["Location"] == reverse("filings:check")
+
+
+def test_the_draft_survives_a_new_session_and_the_login_redirect(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "referral"})
+    client.logout()  # the session expired
+    response = client.get(reverse("filings:step", args=["destination"]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.post(reverse("login"), {"username": retiree.mobile, "password": PASSWORD})
+    page = client.get(reverse("filings:step", args=["destination"]))
+    assert page.status_code == 200
+    assert FilingDraft.objects.get(owner=retiree).data["category"] == "referral"
+
+
+def test_a_double_click_on_submit_makes_one_filing(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    walk_temporary(client)
+    token = str(FilingDraft.objects.get().token)
+    first = client.post(reverse("filings:submit"), {"token": token})
+    second = client.post(reverse("filings:submit"), {"token": token})
+    assert first["Location"] == second["Location"]
+    assert Filing.objects.count() == 1
+
+
+def test_an_existing_filing_is_shown_instead_of_a_duplicate(client: Client, retiree: User) -> None:
+    existing = make_filing(
+        retiree,
+        category=rules.Category.REFERRAL,
+        destination_id="110100",
+        channel="local",
+        filed_by_role="staff",
+        filed_by=None,
+    )
+    client.force_login(retiree)
+    walk_temporary(client)
+    check = client.get(reverse("filings:check")).content.decode()
+    assert "已有备案信息，无需再次备案" in check
+    assert (
+        existing.reference in check
+        and reverse("filings:change", args=[existing.reference]) in check
+    )
+    assert "提交备案" not in check
+    response = submit(client)
+    assert response.status_code == 409
+    assert "已有备案信息，无需再次备案" in response.content.decode()
+    assert Filing.objects.count() == 1
+
+
+def test_a_same_province_destination_is_explained_on_the_check_page(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "other"})
+    step(client, "destination", {"province": "340000", "destination": "340200"})
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    step(client, "details", {"contact_phone": "13955100001"})
+    step(client, "consent", {"accept": "on"})
+    check = client.get(reverse("filings:check")).content.decode()
+    assert "同一个省" in check and "提交备案" not in check
+
+
+def test_a_city_outside_the_chosen_province_is_refused(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "other"})
+    response = step(client, "destination", {"province": "310000", "destination": "110100"})
+    assert response.status_code == 200
+    assert 'id="id_destination_error"' in response.content.decode()
+
+
+def test_an_emergency_admission_before_the_start_date_is_explained(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "emergency"})
+    step(client, "destination", {"province": "310000", "destination": "310100"})
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    response = step(
+        client,
+        "details",
+        {
+            "contact_phone": "13955100001",
+            "treating_hospital": "瑞金医院",
+            "admission_date": yesterday,
+        },
+    )
+    html = response.content.decode()
+    assert "入院日期早于备案开始日期" in html and 'value="瑞金医院"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("permit.pdf", PNG, "内容要与扩展名一致"),
+        ("permit.exe", b"MZ\x90\x00", "只能上传 PDF、JPG 或 PNG"),
+        ("empty.png", b"", 'id="id_file_error"'),
+    ],
+)
+def test_uploads_are_checked_by_content(
+    client: Client, retiree: User, name: str, content: bytes, message: str
+) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "resident"})
+    response = step(
+        client,
+        "evidence",
+        {
+            "evidence": "documents",
+            "kind": "residence_permit",
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not FilingDocument.objects.exists()
+
+
+def test_an_upload_over_ten_megabytes_is_refused(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "resident"})
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * (10 * 1024 * 1024))
+    response = step(
+        client, "evidence", {"evidence": "documents", "kind": "residence_permit", "file": big}
+    )
+    assert "文件太大" in response.content.decode()
+
+
+def test_a_commitment_needs_no_upload(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "resident"})
+    response = step(client, "evidence", {"evidence": "commitment"})
+    assert response.status_code == 302
+
+
+def test_the_city_list_is_an_htmx_fragment(client: Client) -> None:
+    response = client.get(reverse("filings:cities"), {"province": "340000"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and '<option value="340100">合肥市</option>' in html
+    assert client.get(reverse("filings:cities"), {"province": "<script>"}).status_code == 200
+
+
+def test_my_filings_lists_channels_as_tabs_and_serves_a_fragment_to_htmx(
+    client: Client, retiree: User
+) -> None:
+    make_filing(retiree, channel="local", filed_by_role="staff", filed_by=None)
+    make_filing(retiree, category=rules.Category.REFERRAL, destination_id="110100")
+    client.force_login(retiree)
+    page = client.get(reverse("filings:list"))
+    html = page.content.decode()
+    assert (
+        "<html" in html
+        and "快速备案" in html
+        and "地方平台" in html
+        and "今天入院可以直接结算" in html
+    )
+    assert "HX-Request" in page["Vary"]
+    fragment = client.get(
+        reverse("filings:list"), {"channel": "local"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in fragment and "上海市" in fragment and "北京市" not in fragment
+
+
+def test_the_detail_page_shows_the_history(client: Client, retiree: User) -> None:
+    from filings.services import cancel
+
+    filing = make_filing(retiree, category=rules.Category.REFERRAL)
+    cancel(filing, by=retiree, role="self", reason="已回合肥")
+    client.force_login(retiree)
+    html = client.get(reverse("filings:detail", args=[filing.reference])).content.decode()
+    assert "取消备案" in html and "已回合肥" in html and retiree.full_name in html
+
+
+PRIVATE = ["detail", "done", "change", "cancel", "form", "pdf"]
+
+
+@pytest.mark.parametrize("name", PRIVATE)
+def test_a_stranger_gets_404_for_someone_elses_filing(
+    client: Client, retiree: User, stranger: User, name: str
+) -> None:
+    filing = make_filing(retiree)
+    client.force_login(stranger)
+    assert client.get(reverse(f"filings:{name}", args=[filing.reference])).status_code == 404
+
+
+def test_a_stranger_gets_404_for_someone_elses_document(
+    client: Client, retiree: User, stranger: User
+) -> None:
+    filing = make_filing(retiree)
+    doc = FilingDocument.objects.create(
+        filing=filing,
+        kind="other",
+        file=SimpleUploadedFile("a.png", PNG),
+        original_name="a.png",
+        content_type="image/png",
+        size=len(PNG),
+    )
+    client.force_login(retiree)
+    assert (
+        client.get(reverse("filings:document", args=[filing.reference, doc.pk])).status_code == 200
+    )
+    client.force_login(stranger)
+    assert (
+        client.get(reverse("filings:document", args=[filing.reference, doc.pk])).status_code == 404
+    )
+
+
+@pytest.mark.parametrize("name", ["list", "new", "check"])
+def test_anonymous_people_are_sent_to_login(client: Client, name: str) -> None:
+    response = client.get(reverse(f"filings:{name}"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_write_views_refuse_the_wrong_method(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    assert client.get(reverse("filings:submit")).status_code == 405
+    assert client.get(reverse("filings:discard")).status_code == 405
+    assert client.put(reverse("filings:step", args=["category"])).status_code == 405
+
+
+def test_write_views_need_the_csrf_token(retiree: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(retiree)
+    assert (
+        client.post(reverse("filings:step", args=["category"]), {"category": "other"}).status_code
+        == 403
+    )
+    assert client.post(reverse("filings:submit"), {"token": "x"}).status_code == 403
+
+
+def test_cancel_and_change_work_from_the_pages(client: Client, retiree: User) -> None:
+    filing = make_filing(retiree, start_date=TODAY - dt.timedelta(days=40))
+    client.force_login(retiree)
+    response = client.post(
+        reverse("filings:change", args=[filing.reference]),
+        {"province": "320000", "destination": "320500", "contact_phone": "13955100001"},
+    )
+    new = Filing.objects.get(replaces=filing)
+    assert response["Location"] == reverse("filings:detail", args=[new.reference])
+    response = client.post(reverse("filings:cancel", args=[new.reference]), {"reason": ""})
+    new.refresh_from_db()
+    assert new.status == Status.CANCELLED
+
+
+def test_the_change_page_says_when_a_locked_filing_can_change(
+    client: Client, retiree: User
+) -> None:
+    FilingSettings.objects.create(region_id="340100", change_lock_months=6)
+    filing = make_filing(retiree)
+    client.force_login(retiree)
+    html = client.get(reverse("filings:change", args=[filing.reference])).content.decode()
+    first = rules.add_months(TODAY, 6)
+    assert f"{first.year}年{first.month}月{first.day}日" in html
+
+
+def test_the_pdf_form_carries_the_reference_in_chinese(
+    client: Client, retiree: User, tmp_path: Any
+) -> None:
+    filing = make_filing(retiree)
+    client.force_login(retiree)
+    response = client.get(reverse("filings:pdf", args=[filing.reference]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "form.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(  # noqa: S603 - a fixed program on our own file
+        [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "跨省异地就医登记备案表" in text and filing.reference in text and "上海市" in text
+    assert retiree.id_number not in text and retiree.masked_id_number in text
+
+
+def test_the_printable_form_has_a_qr_code_for_the_verification_url(
+    client: Client, retiree: User
+) -> None:
+    filing = make_filing(retiree)
+    client.force_login(retiree)
+    html = client.get(reverse("filings:form", args=[filing.reference])).content.decode()
+    assert "<svg" in html and f"/verify/{filing.reference}/" in html
+
+
+def test_the_public_verification_page_shows_only_masked_facts(
+    client: Client, retiree: User
+) -> None:
+    filing = make_filing(retiree)
+    html = client.get(reverse("verify", args=[filing.reference])).content.decode()
+    assert "张*兰" in html and "上海市" in html and "有效" in html
+    assert (
+        retiree.full_name not in html
+        and retiree.id_number not in html
+        and retiree.mobile not in html
+    )
+    assert client.get(reverse("verify", args=["BA000"])).status_code == 404
+
+
+def test_the_verification_page_is_rate_limited(client: Client, retiree: User) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    filing = make_filing(retiree)
+    codes = [client.get(reverse("verify", args=[filing.reference])).status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
+    cache.clear()
