@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -84,19 +85,19 @@ def estimate_for(data: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
         logger.warning("Policy %s is incomplete; the estimator cannot use it.", policy.pk)
         context["policy"] = None
         return context
+    year = year_to_date(data)
     settlement = settle(
         policy=terms,
         situation=situation,
         level=FacilityLevel(data["level"]),
         lines=bill_lines(data),
-        year=year_to_date(data),
+        year=year,
     )
     context.update(
         terms=terms,
         settlement=settlement,
         reduction=terms.reduction_for(situation),
-        deductible_due=terms.deductible_due(year_to_date(data)),
-        cap_left=max(terms.annual_cap - year_to_date(data).fund_paid, 0),
+        cap_left=max(terms.annual_cap - year.fund_paid, Decimal(0)),
         paid_bands=[band for band in settlement.bands if band.amount],
     )
     return context

@@ -205,8 +205,17 @@ def test_a_form_with_no_amounts_asks_for_at_least_one(client: Client) -> None:
 
 
 def test_a_bare_or_garbled_query_string_never_fails(client: Client) -> None:
-    for qs in ("?level=", "?amount_a=%00", "?scheme=employee&scheme=resident", "?region=%ff"):
-        assert client.get(URL + qs).status_code == 200
+    for qs in (
+        "?level=",
+        "?amount_a=%00",
+        "?scheme=employee&scheme=resident",
+        "?region=%ff",
+        "?update_region=1&province=%3Cscript%3E&amount_a=%3Cscript%3E",
+        "?update_region=1&province=110000%27--",
+    ):
+        response = client.get(URL + qs)
+        assert response.status_code == 200, qs
+        assert "<script>" not in response.content.decode().split("</head>")[1], qs
 
 
 def test_choosing_a_province_without_javascript_offers_its_cities_and_keeps_the_rest(
