@@ -219,6 +219,8 @@ class EvidenceForm(forms.Form):
     def __init__(self, *args: Any, uploaded: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.uploaded = uploaded
+        for name in ("kind", "file"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]  # when uploading
         self.content_type = ""
 
     def clean_file(self) -> Any:

@@ -388,7 +388,7 @@ class Filing(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(self.person_id_number)
 
-    def first_change_day(self) -> dt.date:
+    def first_change_day(self) -> dt.date | None:
         effective_from = timezone.localdate(self.decided_at) if self.decided_at else self.start_date
         effective_from = max(effective_from, self.start_date)
         return rules.first_change_day(
@@ -401,7 +401,8 @@ class Filing(models.Model):
             return False
         if self.status == Status.SUBMITTED:
             return True
-        return today >= self.first_change_day()
+        first = self.first_change_day()
+        return first is None or today >= first
 
     def waiting_since(self) -> dt.datetime:
         return self.submitted_at

@@ -92,12 +92,13 @@ def earliest_start(category: str, today: dt.date, rules: RegionRules) -> dt.date
     return today
 
 
-def first_change_day(category: str, effective_from: dt.date, rules: RegionRules) -> dt.date:
-    """First day a filing may be changed or cancelled: long-term filings may be
-    locked for up to six months after taking effect; temporary ones never are."""
+def first_change_day(category: str, effective_from: dt.date, rules: RegionRules) -> dt.date | None:
+    """First day a filing may be changed or cancelled, or None when it may be
+    at any time: long-term filings may be locked for up to six months after
+    taking effect (22号文); temporary ones never are."""
     if group_of(category) is Group.LONG_TERM and rules.change_lock_months:
         return add_months(effective_from, rules.change_lock_months)
-    return effective_from
+    return None
 
 
 def is_cross_province(insured_province: str, destination_province: str) -> bool:

@@ -306,8 +306,9 @@ def cancel(
     filing = Filing.objects.select_for_update().get(pk=filing.pk)
     if filing.status not in CURRENT_STATUSES:
         raise ValidationError(_("这份备案已经不能取消。"))
-    if filing.status == Status.EFFECTIVE and today < filing.first_change_day():
-        raise NotAllowedYet(filing.first_change_day())
+    first = filing.first_change_day()
+    if filing.status == Status.EFFECTIVE and first is not None and today < first:
+        raise NotAllowedYet(first)
     previous = filing.status
     filing.status = Status.CANCELLED
     # Valid up to the day before cancellation (never valid if not yet started).
@@ -347,8 +348,9 @@ def request_change(
         raise ValidationError(_("备案还在审核中，请等审核结果出来后再变更，或取消后重新备案。"))
     if original.status != Status.EFFECTIVE or original.state(today) == "expired":
         raise ValidationError(_("这份备案已经不能变更。"))
-    if today < original.first_change_day():
-        raise NotAllowedYet(original.first_change_day())
+    first = original.first_change_day()
+    if first is not None and today < first:
+        raise NotAllowedYet(first)
     if original.replacements.filter(status=Status.SUBMITTED).exists():
         raise ValidationError(_("这份备案已有一项变更在审核中。"))
     person = original.person

@@ -58,10 +58,12 @@ def test_long_term_filings_may_be_locked_for_up_to_six_months() -> None:
     assert rules.first_change_day(
         Category.RETIRED_RESETTLEMENT, D(2026, 3, 1), RegionRules(change_lock_months=3)
     ) == D(2026, 6, 1)
-    # Temporary filings are never locked.
-    assert rules.first_change_day(
-        Category.REFERRAL, D(2026, 3, 1), RegionRules(change_lock_months=3)
-    ) == D(2026, 3, 1)
+    # Temporary filings are never locked, nor long-term ones where the region sets no lock.
+    assert (
+        rules.first_change_day(Category.REFERRAL, D(2026, 3, 1), RegionRules(change_lock_months=3))
+        is None
+    )
+    assert rules.first_change_day(Category.POSTED_WORK, D(2026, 3, 1), RegionRules()) is None
     with pytest.raises(ValueError):
         RegionRules(change_lock_months=7)
 

@@ -260,6 +260,20 @@ def test_a_long_term_filing_cannot_change_or_cancel_during_the_lock(retiree: Use
     services.cancel(filing, by=retiree, role=FiledBy.SELF, today=rules.add_months(started, 3))
 
 
+def test_a_filing_not_yet_started_can_be_changed_where_there_is_no_lock(retiree: User) -> None:
+    filing = make_filing(retiree, start_date=TODAY + dt.timedelta(days=3))
+    assert filing.state(TODAY) == "upcoming" and filing.can_change(TODAY)
+    new = services.request_change(
+        filing,
+        by=retiree,
+        role=FiledBy.SELF,
+        destination_code="320500",
+        contact_phone=retiree.mobile,
+        today=TODAY,
+    )
+    assert new.start_date == filing.start_date
+
+
 def test_cancelling_ends_validity_the_day_before(retiree: User) -> None:
     filing = make_filing(
         retiree, category=rules.Category.REFERRAL, start_date=TODAY - dt.timedelta(days=5)
