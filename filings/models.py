@@ -158,6 +158,22 @@ class FilingQuerySet(models.QuerySet["Filing"]):
             Q(end_date__isnull=True) | Q(end_date__gte=today)
         )
 
+    def covering(self, *, person_id_number: str, city_code: str, day: dt.date) -> FilingQuerySet:
+        """Filings under which an admission in `city_code` on `day` is
+        direct-settled: approved, for that city, with `day` inside validity
+        (cancelled or replaced filings still cover the days before they ended)."""
+        return (
+            self.filter(
+                person_id_number=person_id_number,
+                destination_id=city_code,
+                status__in=[Status.EFFECTIVE, Status.CANCELLED, Status.REPLACED],
+                start_date__lte=day,
+            )
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+            .order_by("-group", "start_date")  # temporary before long-term: more specific
+        )
+
     def overlapping(self, *, group: str, start: dt.date, end: dt.date | None) -> FilingQuerySet:
         qs = self.filter(group=group).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
         return qs if end is None else qs.filter(start_date__lte=end)

@@ -313,3 +313,18 @@ def test_counter_filings_are_linked_when_the_person_registers(db: None) -> None:
     filing.refresh_from_db()
     assert filing.person == person
     assert filing.events.filter(action=EventAction.LINKED).exists()
+
+
+def test_covering_finds_the_filing_for_an_admission_day_and_city(retiree: User) -> None:
+    filing = make_filing(retiree, start_date=TODAY - dt.timedelta(days=30))
+    services.cancel(filing, by=retiree, role=FiledBy.SELF, today=TODAY)
+    found = Filing.objects.covering
+    assert list(
+        found(
+            person_id_number=retiree.id_number, city_code="310100", day=TODAY - dt.timedelta(days=1)
+        )
+    ) == [filing]
+    assert not found(person_id_number=retiree.id_number, city_code="310100", day=TODAY).exists()
+    assert not found(
+        person_id_number=retiree.id_number, city_code="110100", day=TODAY - dt.timedelta(days=1)
+    ).exists()
