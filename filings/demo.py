@@ -88,7 +88,7 @@ def _make(person: User, **fields: Any) -> Filing:
         group=rules.group_of(category),
         start_date=start,
         end_date=rules.valid_until(category, start, rules.RegionRules()),
-        contact_phone=person.mobile,
+        contact_phone=person.mobile or "",
         **fields,
     )
     filing.save()
@@ -230,7 +230,7 @@ def seed_bulk_filings(people: list[User], *, seed: int = 2022) -> int:
                 filed_by_role=FiledBy.SELF,
                 filed_by=person,
                 status=status,
-                contact_phone=person.mobile,
+                contact_phone=person.mobile or "",
                 submitted_at=submitted,
                 decided_at=None if status == Status.SUBMITTED else submitted,
                 **extra,

@@ -137,11 +137,22 @@ class DateRange(Func):
 
 class FilingQuerySet(models.QuerySet["Filing"]):
     def visible_to(self, user: Any) -> FilingQuerySet:
-        """What a resident may see: their own filings. (Relatives acting with
-        a grant are added here, in this one place.)"""
+        """Filings `user` may see: their own, and those of people who granted
+        them access or whose guardian they are (family.access decides)."""
+        from family.access import subject_ids
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(person=user)
+        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
+
+    def actionable_by(self, user: Any) -> FilingQuerySet:
+        """Filings `user` may change or cancel: their own, and those of people
+        who let them act on their behalf."""
+        from family.access import subject_ids
+
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="act")))
 
     def for_staff(self, user: Any) -> FilingQuerySet:
         """What an agency account may see: its insured regions only."""

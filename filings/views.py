@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
+from family.access import can_act
+from family.middleware import subject_of
 from filings import journey, rules, services
 from filings.forms import (
     CancelForm,
@@ -66,7 +68,8 @@ CHANNEL_TABS = [("", _("全部"))] + [(c.value, c.label) for c in Channel]
 @vary_on_headers("HX-Request")
 def filing_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    mine = Filing.objects.visible_to(user)
+    subject = subject_of(request)
+    mine = Filing.objects.visible_to(user).filter(person=subject)
     channel = request.GET.get("channel", "")
     if channel not in Channel.values:
         channel = ""
@@ -89,7 +92,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         _partial(request, "filings/filing_list.html", "results"),
-        {"filings": filings, "tabs": tabs, "channel": channel, "today": today},
+        {"filings": filings, "tabs": tabs, "channel": channel, "today": today, "subject": subject},
     )
 
 
@@ -100,6 +103,21 @@ def _visible(request: HttpRequest, reference: str) -> Filing:
         ),
         reference=reference,
     )
+
+
+def _actionable(request: HttpRequest, reference: str) -> Filing:
+    """A filing the user may change or cancel: their own, or one of someone
+    who lets them act on their behalf; anything else is a 404."""
+    return get_object_or_404(
+        Filing.objects.actionable_by(request.user).select_related(
+            "destination__parent", "insured_region__region__parent", "filed_by", "person"
+        ),
+        reference=reference,
+    )
+
+
+def _role(request: HttpRequest, person: User | None) -> str:
+    return FiledBy.SELF if person is not None and person.pk == request.user.pk else FiledBy.RELATIVE
 
 
 @require_GET
@@ -115,7 +133,7 @@ def filing_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "events": filing.events.select_related("actor"),
             "documents": filing.documents.all(),
             "replacements": filing.replacements.all(),
-            "can_change": filing.can_change(today),
+            "can_change": filing.can_change(today) and can_act(request.user, filing.person),
             "first_change_day": filing.first_change_day(),
         },
     )
@@ -134,13 +152,24 @@ def filing_document(request: HttpRequest, reference: str, pk: int) -> FileRespon
 # --- the journey ----------------------------------------------------------
 
 
+class ViewOnly(Exception):
+    """The user may see, but not act for, the person they switched to."""
+
+
 def _draft(request: HttpRequest) -> FilingDraft:
-    user = _user(request)
-    draft, _created = FilingDraft.objects.get_or_create(owner=user, person=user)
+    user, subject = _user(request), subject_of(request)
+    if not can_act(user, subject):
+        raise ViewOnly
+    draft, _created = FilingDraft.objects.get_or_create(owner=user, person=subject)
     return draft
 
 
+def _view_only(request: HttpRequest) -> HttpResponse:
+    return render(request, "filings/view_only.html", {"subject": subject_of(request)}, status=403)
+
+
 def _earliest(data: dict[str, Any], user: User) -> dt.date:
+    """`user` is the person filed for: their insured region sets the limit."""
     region_rules = settings_for(user.insured_region_id or "").as_rules()
     return rules.earliest_start(data.get("category", ""), timezone.localdate(), region_rules)
 
@@ -153,7 +182,7 @@ def _step_form(step: str, request: HttpRequest, draft: FilingDraft, bound: bool)
     data = draft.data
     post = request.POST if bound else None
     files = request.FILES if bound else None
-    user = _user(request)
+    user = draft.person
     if step == "category":
         return CategoryForm(post, initial=data)
     if step == "destination":
@@ -163,7 +192,7 @@ def _step_form(step: str, request: HttpRequest, draft: FilingDraft, bound: bool)
     if step == "dates":
         return StartDateForm(post, initial=data, earliest=_earliest(data, user))
     if step == "details":
-        initial = {"contact_phone": user.mobile, **data}
+        initial = {"contact_phone": user.mobile or request.user.mobile, **data}  # type: ignore[union-attr]
         return DetailsForm(
             post,
             initial=initial,
@@ -189,10 +218,13 @@ STEP_TITLES = {
 
 @require_GET
 def filing_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    draft = FilingDraft.objects.filter(owner=user, person=user).first()
+    user, subject = _user(request), subject_of(request)
+    if not can_act(user, subject):
+        return _view_only(request)
+    draft = FilingDraft.objects.filter(owner=user, person=subject).first()
     current = (
         Filing.objects.visible_to(user)
+        .filter(person=subject)
         .current()
         .select_related("destination__parent")
         .order_by("start_date")
@@ -200,14 +232,14 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "filings/filing_new.html",
-        {"draft": draft if draft and draft.data else None, "current": current},
+        {"draft": draft if draft and draft.data else None, "current": current, "subject": subject},
     )
 
 
 @require_POST
 def journey_discard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    FilingDraft.objects.filter(owner=user, person=user).delete()
+    FilingDraft.objects.filter(owner=user, person=subject_of(request)).delete()
     messages.info(request, _("已清空未提交的备案内容。"))
     return redirect("filings:new")
 
@@ -216,7 +248,10 @@ def journey_discard(request: HttpRequest) -> HttpResponse:
 def journey_step(request: HttpRequest, step: str) -> HttpResponse:
     if step not in journey.STEPS:
         raise Http404
-    draft = _draft(request)
+    try:
+        draft = _draft(request)
+    except ViewOnly:
+        return _view_only(request)
     data = draft.data
     if step != "category" and not data.get("category"):
         return redirect("filings:step", step="category")
@@ -266,7 +301,8 @@ def journey_step(request: HttpRequest, step: str) -> HttpResponse:
         "category_groups": category_groups() if step == "category" else [],
         "documents": draft.documents.all() if step == "evidence" else [],
         "data": data,
-        "valid_until": _preview_valid_until(data, _user(request)),
+        "valid_until": _preview_valid_until(data, draft.person),
+        "subject": draft.person,
     }
     return render(request, f"filings/step_{step}.html", context)
 
@@ -310,8 +346,11 @@ def _summary(data: dict[str, Any], user: User) -> dict[str, Any]:
 
 @require_GET
 def journey_check(request: HttpRequest) -> HttpResponse:
-    draft = _draft(request)
-    user = _user(request)
+    try:
+        draft = _draft(request)
+    except ViewOnly:
+        return _view_only(request)
+    user = draft.person
     missing = journey.first_unanswered(draft.data)
     if missing:
         return redirect("filings:step", step=missing)
@@ -334,6 +373,7 @@ def journey_check(request: HttpRequest) -> HttpResponse:
             "existing": existing,
             "problems": problems,
             "documents": draft.documents.all(),
+            "subject": user,
         },
     )
 
@@ -348,16 +388,18 @@ def journey_submit(request: HttpRequest) -> HttpResponse:
     done = Filing.objects.visible_to(user).filter(submission_token=token).first()
     if done is not None:  # a double click or a retried POST
         return redirect("filings:done", reference=done.reference)
-    draft = FilingDraft.objects.filter(owner=user, person=user, token=token).first()
+    draft = FilingDraft.objects.filter(owner=user, token=token).select_related("person").first()
     if draft is None or journey.first_unanswered(draft.data):
         messages.warning(request, _("备案内容已过期或不完整，请检查后再提交。"))
         return redirect("filings:new")
+    if not can_act(user, draft.person):  # the grant may have been revoked meanwhile
+        return _view_only(request)
     try:
         filing = services.submit_filing(
-            person=user,
+            person=draft.person,
             request=services.FilingRequest.from_data(draft.data),
             by=user,
-            role=FiledBy.SELF,
+            role=_role(request, draft.person),
             token=token,
             documents=list(draft.documents.all()),
         )
@@ -384,7 +426,7 @@ def filing_done(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
-    filing = _visible(request, reference)
+    filing = _actionable(request, reference)
     today = timezone.localdate()
     if not filing.can_change(today) or filing.status != Status.EFFECTIVE:
         return render(
@@ -414,7 +456,7 @@ def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
                 new = services.request_change(
                     filing,
                     by=_user(request),
-                    role=FiledBy.SELF,
+                    role=_role(request, filing.person),
                     destination_code=form.cleaned_data["destination"],
                     contact_phone=form.cleaned_data["contact_phone"],
                     today=today,
@@ -437,7 +479,7 @@ def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
-    filing = _visible(request, reference)
+    filing = _actionable(request, reference)
     today = timezone.localdate()
     if not filing.can_change(today):
         return render(
@@ -456,7 +498,7 @@ def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
             services.cancel(
                 filing,
                 by=_user(request),
-                role=FiledBy.SELF,
+                role=_role(request, filing.person),
                 reason=form.cleaned_data["reason"],
                 today=today,
             )

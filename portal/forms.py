@@ -81,6 +81,7 @@ class RegistrationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["mobile"].required = True
         region = self.fields["insured_region"]
         region.required = True
         region.widget.choices = [("", _("请选择")), *insurance_region_choices()]

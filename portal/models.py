@@ -164,6 +164,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("手机号码"),
         max_length=11,
         unique=True,
+        null=True,
+        blank=True,
+        help_text=_("家长为未满 16 周岁子女建立的账户可以没有手机号码。"),
         validators=[validate_mobile],
         error_messages={"unique": _("该手机号码已被其他账户使用。")},
     )
@@ -204,7 +207,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=Q(id_number__regex=ID_NUMBER_SHAPE), name="user_id_number_shape"
             ),
             models.CheckConstraint(
-                condition=Q(mobile__regex=r"^1[3-9]\d{9}$"), name="user_mobile_shape"
+                condition=Q(mobile__isnull=True) | Q(mobile__regex=r"^1[3-9]\d{9}$"),
+                name="user_mobile_shape",
             ),
             # 在职/退休 applies to the employee scheme only.
             models.CheckConstraint(
@@ -235,7 +239,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_mobile(self) -> str:
-        return mask_mobile(self.mobile)
+        return mask_mobile(self.mobile or "")
 
     @property
     def birth_date(self) -> dt.date:

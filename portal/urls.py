@@ -43,6 +43,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("filings/", include("filings.urls")),
+    path("family/", include("family.urls")),
     path("claims/", include("claims.urls")),
     path("verify/<str:reference>/", filing_views.verify, name="verify"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from family.models import link_grants
 from filings.services import link_counter_filings
 from portal.forms import RegistrationForm
 
@@ -27,6 +28,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         linked = link_counter_filings(user)
+        link_grants(user)
         login(request, user, backend="portal.backends.IdNumberOrMobileBackend")
         messages.success(request, _("注册成功，您已登录。"))
         if linked:

@@ -112,7 +112,7 @@ def make_filing(subject: User, /, **overrides: Any) -> Any:
         "filed_by_role": FiledBy.SELF,
         "filed_by": person,
         "status": Status.EFFECTIVE,
-        "contact_phone": person.mobile,
+        "contact_phone": person.mobile or "",
         "decided_at": timezone.now(),
     }
     if category == rules.Category.REFERRAL:

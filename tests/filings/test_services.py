@@ -218,7 +218,7 @@ def test_a_change_needing_review_leaves_the_original_in_force_until_approved(
         by=retiree,
         role=FiledBy.SELF,
         destination_code="320500",
-        contact_phone=retiree.mobile,
+        contact_phone="13955100001",
         today=TODAY,
     )
     original.refresh_from_db()
@@ -229,7 +229,7 @@ def test_a_change_needing_review_leaves_the_original_in_force_until_approved(
             by=retiree,
             role=FiledBy.SELF,
             destination_code="110100",
-            contact_phone=retiree.mobile,
+            contact_phone="13955100001",
             today=TODAY,
         )
     services.approve(new, by=reviewer)
@@ -254,7 +254,7 @@ def test_a_long_term_filing_cannot_change_or_cancel_during_the_lock(retiree: Use
             by=retiree,
             role=FiledBy.SELF,
             destination_code="320500",
-            contact_phone=retiree.mobile,
+            contact_phone="13955100001",
             today=TODAY,
         )
     services.cancel(filing, by=retiree, role=FiledBy.SELF, today=rules.add_months(started, 3))
@@ -268,7 +268,7 @@ def test_a_filing_not_yet_started_can_be_changed_where_there_is_no_lock(retiree:
         by=retiree,
         role=FiledBy.SELF,
         destination_code="320500",
-        contact_phone=retiree.mobile,
+        contact_phone="13955100001",
         today=TODAY,
     )
     assert new.start_date == filing.start_date

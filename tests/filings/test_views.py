@@ -384,7 +384,7 @@ def test_the_public_verification_page_shows_only_masked_facts(
     assert (
         retiree.full_name not in html
         and retiree.id_number not in html
-        and retiree.mobile not in html
+        and str(retiree.mobile) not in html
     )
     assert client.get(reverse("verify", args=["BA000"])).status_code == 404
 

@@ -1,0 +1,96 @@
+"""The one place that decides whose records a user may see or act on.
+
+Every view, download and QuerySet asks here (Filing.objects.visible_to and
+actionable_by, the acting-for switch, settlements). Rules:
+- everyone sees and acts on their own records;
+- a relative holding an accepted, unrevoked, unexpired grant sees the
+  grantor's records, and with the "act" scope also files and changes for them;
+- a guardian whose relationship staff have confirmed acts for a child until
+  the day before the child's 16th birthday (the ID number gives the birth date);
+- anyone else sees nothing: views answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from family.models import GUARDIAN_AGE_LIMIT, Grant, GrantStatus, Guardianship, Scope
+from portal.models import User
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return dt.date(day.year - years, 2, 28)
+
+
+def _grantors(user: Any, need: str, today: dt.date) -> QuerySet[Grant]:
+    grants = Grant.objects.filter(
+        grantee_id=user.pk,
+        grantor__isnull=False,
+        status=GrantStatus.ACTIVE,
+        valid_until__gte=today,
+    )
+    if need == Scope.ACT:
+        grants = grants.filter(scope=Scope.ACT)
+    return grants
+
+
+def _wards(user: Any, today: dt.date) -> QuerySet[Guardianship]:
+    # Under 16 today: born after this day 16 years ago (YYYYMMDD compares as text).
+    cutoff = _years_before(today, GUARDIAN_AGE_LIMIT).strftime("%Y%m%d")
+    return (
+        Guardianship.objects.filter(guardian_id=user.pk, confirmed_at__isnull=False)
+        .annotate(child_birth=Substr("child__id_number", 7, 8))
+        .filter(child_birth__gt=cutoff)
+    )
+
+
+def subject_ids(user: Any, *, need: str = Scope.VIEW, today: dt.date | None = None) -> set[int]:
+    """Ids of the other people whose records `user` may see (need=VIEW) or act on (need=ACT)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    today = today or timezone.localdate()
+    ids = set(_grantors(user, need, today).values_list("grantor_id", flat=True))
+    ids |= set(_wards(user, today).values_list("child_id", flat=True))
+    return {i for i in ids if i is not None and i != user.pk}
+
+
+def can_view(user: Any, person: User | None, today: dt.date | None = None) -> bool:
+    if person is None or not getattr(user, "is_authenticated", False):
+        return False
+    return person.pk == user.pk or person.pk in subject_ids(user, need=Scope.VIEW, today=today)
+
+
+def can_act(user: Any, person: User | None, today: dt.date | None = None) -> bool:
+    if person is None or not getattr(user, "is_authenticated", False):
+        return False
+    return person.pk == user.pk or person.pk in subject_ids(user, need=Scope.ACT, today=today)
+
+
+def people_for(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Everyone `user` may switch to, with what they may do, for the switcher."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = today or timezone.localdate()
+    people: dict[int, dict[str, Any]] = {}
+    for grant in _grantors(user, Scope.VIEW, today).select_related("grantor"):
+        if grant.grantor is not None:
+            people[grant.grantor.pk] = {
+                "person": grant.grantor,
+                "relationship": grant.get_relationship_display(),
+                "can_act": grant.scope == Scope.ACT,
+            }
+    for ward in _wards(user, today).select_related("child"):
+        people[ward.child.pk] = {
+            "person": ward.child,
+            "relationship": "子女（未满16周岁）",
+            "can_act": True,
+        }
+    return sorted(people.values(), key=lambda p: p["person"].full_name)
