@@ -19,7 +19,14 @@ from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from family.models import GUARDIAN_AGE_LIMIT, Grant, GrantStatus, Guardianship, Scope
+from family.models import (
+    GUARDIAN_AGE_LIMIT,
+    Grant,
+    GrantStatus,
+    Guardianship,
+    Relationship,
+    Scope,
+)
 from portal.models import User
 
 
@@ -74,6 +81,11 @@ def can_act(user: Any, person: User | None, today: dt.date | None = None) -> boo
     return person.pk == user.pk or person.pk in subject_ids(user, need=Scope.ACT, today=today)
 
 
+# A grant states the relative's relation to the grantor ("he is my son");
+# the relative's switcher shows the grantor's relation to them ("my mother").
+INVERSE = {"child": "parent", "parent": "child", "spouse": "spouse", "other": "other"}
+
+
 def people_for(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Everyone `user` may switch to, with what they may do, for the switcher."""
     if not getattr(user, "is_authenticated", False):
@@ -84,7 +96,7 @@ def people_for(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
         if grant.grantor is not None:
             people[grant.grantor.pk] = {
                 "person": grant.grantor,
-                "relationship": grant.get_relationship_display(),
+                "relationship": Relationship(INVERSE[grant.relationship]).label,
                 "can_act": grant.scope == Scope.ACT,
             }
     for ward in _wards(user, today).select_related("child"):

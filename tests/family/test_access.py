@@ -337,3 +337,11 @@ def test_one_decision_serves_every_query(
     with django_assert_max_num_queries(2):
         assert access.subject_ids(relative, need="view") == {retiree.pk}
     assert access.subject_ids(relative, need="act") == set()
+
+
+def test_the_switcher_names_the_grantor_from_the_relatives_side(
+    retiree: User, relative: User
+) -> None:
+    make_grant(retiree, relative, relationship="child")  # 李明 is her child
+    (entry,) = access.people_for(relative)
+    assert entry["person"] == retiree and entry["relationship"] == "父母" and entry["can_act"]

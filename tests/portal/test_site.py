@@ -74,3 +74,11 @@ def test_loading_the_regions_again_changes_nothing(hefei: InsuranceRegion) -> No
     assert (Region.objects.count(), InsuranceRegion.objects.count()) == before
     hefei.refresh_from_db()
     assert hefei.hotline == "0551-12345678"
+
+
+def test_a_missing_page_gets_a_plain_chinese_404(client: Client) -> None:
+    response = client.get("/filings/nothing-here/")
+    assert response.status_code in (302, 404)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "找不到这个页面" in response.content.decode()
