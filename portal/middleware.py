@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,3 +30,27 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", translation.get_language())
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database outage during a view is a plain 503 page with Retry-After,
+    not a 500. The view's transaction was rolled back by the database, so
+    nothing was half written; the person is told to try again shortly.
+    (Outages met outside a view, in other middleware, reach handler500,
+    portal.errors.server_error, which answers the same.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from portal.errors import database_unavailable, is_database_outage
+
+        if not is_database_outage(exception):
+            return None
+        logging.getLogger("portal.outage").error(
+            "Database unavailable on %s %s: %s", request.method, request.path, exception
+        )
+        return database_unavailable()

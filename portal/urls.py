@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from filings import views as filing_views
-from portal import views
+from portal import health, session, views
 from portal.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
@@ -48,4 +48,9 @@ urlpatterns = [
     path("verify/<str:reference>/", filing_views.verify, name="verify"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("accounts/session/keep-alive/", session.keep_alive, name="session_keep_alive"),
+    path("healthz/", health.healthz, name="healthz"),
 ]
+
+# A database outage met outside a view (in middleware) is a 503 too.
+handler500 = "portal.errors.server_error"
