@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from family.models import Grant, GrantStatus, Guardianship
 from filings.uploads import check_upload
+from portal.audit import AuditedAdmin
 from portal.idnumbers import validate_id_number
 from portal.models import User
 
@@ -53,7 +54,7 @@ class CounterGrantForm(forms.ModelForm):
 
 
 @admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):
+class GrantAdmin(AuditedAdmin):
     list_display = [
         "grantor_name",
         "masked_grantor_id",
@@ -101,7 +102,7 @@ class GrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin):
+class GuardianshipAdmin(AuditedAdmin):
     list_display = ["guardian", "child", "created_at", "confirmed_at", "confirmed_by"]
     list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["guardian", "child", "confirmed_by"]

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -43,6 +44,9 @@ def _upload_to(instance: object, filename: str) -> str:
     return f"family/{uuid.uuid4().hex}"
 
 
+@pghistory.track(
+    model_name="GrantAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Grant(models.Model):
     """A person (grantor) lets a relative (grantee) see, or also act on,
     their records until an end date. Online grants take effect when the
@@ -152,6 +156,9 @@ class Grant(models.Model):
         grantee_id: int | None
 
 
+@pghistory.track(
+    model_name="GuardianshipAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Guardianship(models.Model):
     """A parent or guardian of a child under 16 acts for the child without
     a grant; staff confirm the relationship once (from the household

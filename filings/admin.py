@@ -27,6 +27,7 @@ from filings.models import (
     FilingSettings,
     Status,
 )
+from portal.audit import AuditedAdmin
 from portal.idnumbers import validate_id_number
 from portal.models import InsuranceRegion, Region, User
 
@@ -159,7 +160,7 @@ class CounterFilingForm(forms.ModelForm):
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(AuditedAdmin):
     list_display = [
         "reference",
         "person_name",
@@ -394,7 +395,7 @@ class FilingAdmin(admin.ModelAdmin):
 
 
 @admin.register(FilingSettings)
-class FilingSettingsAdmin(admin.ModelAdmin):
+class FilingSettingsAdmin(AuditedAdmin):
     list_display = [
         "region",
         "temporary_validity_months",

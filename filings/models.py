@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -60,6 +61,9 @@ TEMPORARY_VALUES = [c.value for c in rules.Category if c not in rules.LONG_TERM_
 CURRENT_STATUSES = [Status.SUBMITTED, Status.EFFECTIVE]
 
 
+@pghistory.track(
+    model_name="FilingSettingsAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class FilingSettings(models.Model):
     """An insured region's filing rules (per-region settings of 22号文)."""
 
@@ -194,6 +198,9 @@ def _upload_to(instance: FilingDocument, filename: str) -> str:
     return f"filings/{uuid.uuid4().hex}"
 
 
+@pghistory.track(
+    model_name="FilingAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Filing(models.Model):
     reference = models.CharField(_("备案编号"), max_length=24, unique=True)
     person = models.ForeignKey(

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit import AuditedAdmin
 from portal.models import InsuranceRegion, Region, User
 
 
@@ -24,7 +25,7 @@ class InsuranceRegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ["-date_joined"]
     list_display = ["full_name", "masked_id_number", "insured_region", "scheme", "is_staff"]
     list_filter = ["is_staff", "scheme", "member_status"]

