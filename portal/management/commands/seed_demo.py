@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from claims.demo import seed_demo_data
+from facilities.demo import seed_demo_data as seed_facility_demo
 from family.demo import seed_demo_data as seed_family_demo
 from filings.demo import seed_bulk_filings
 from filings.demo import seed_demo_data as seed_filing_demo
@@ -107,6 +108,7 @@ class Command(BaseCommand):
                 self.ensure_person(person)
             seed_demo_data(self.stdout)
         seed_filing_demo(self.stdout)
+        seed_facility_demo(self.stdout)
         seed_family_demo(self.stdout)
         if scale:
             added = seed_bulk_people(scale)

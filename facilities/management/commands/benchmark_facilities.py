@@ -1,0 +1,108 @@
+"""Time the facility lookup on a fixed set of searches.
+
+For each search it prints p50/p95 of: the whole page through Django's test
+client (middleware, query, template), the lookup's two queries alone (count
+and page), and the same queries matching the name with a plain unindexed
+icontains instead of the pinyin/bigram indexes. Generate a directory first:
+`manage.py generate_facilities --count 200000`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import QueryDict
+from django.test import Client
+from django.urls import reverse
+
+from facilities import services
+from facilities.forms import FacilitySearchForm, RegionChoices
+from facilities.models import Facility
+
+SEARCHES: list[dict[str, str]] = [
+    {"q": "协和"},
+    {"q": "xh"},
+    {"q": "xiehe"},
+    {"q": "同仁", "province": "110000"},
+    {"q": "人民医院", "province": "340000"},
+    {"q": "rmyy", "province": "320000"},
+    {"q": "中医", "city": "310100", "kind": "tcm"},
+    {"q": "社区卫生", "city": "340100", "service": "hypertension"},
+    {"q": "大药房", "city": "310100"},
+    {"q": "zhongyi", "province": "440000", "level": "3"},
+    {"q": "医院", "level": "3a"},
+    {"q": "肿瘤", "service": "cancer", "sort": "distance", "near": "340100"},
+]
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def _time(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    fn()  # warm up
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return _percentiles(samples)
+
+
+class Command(BaseCommand):
+    help = "Print p50/p95 (ms) of the facility lookup for a fixed set of searches."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--runs", type=int, default=40)
+        parser.add_argument(
+            "--naive-runs", type=int, default=5, help="runs of the slow icontains variant"
+        )
+
+    def handle(self, *args: Any, runs: int, naive_runs: int, **options: Any) -> None:
+        total = Facility.objects.count()
+        if total < 1000:
+            raise CommandError("Too few facilities; run generate_facilities --count 200000 first.")
+        self.stdout.write(
+            f"{total} facilities. p50 / p95 in ms ({runs} runs; icontains {naive_runs})."
+        )
+        client = Client(HTTP_HOST="localhost")
+        url = reverse("facilities:list")
+        regions = RegionChoices.load()
+        header = f"{'search':<58} {'page':>13} {'queries':>13} {'icontains':>15} {'found':>6}"
+        self.stdout.write(header)
+        page_p95s = []
+        for search in SEARCHES:
+            query = urlencode(search)
+            form = FacilitySearchForm(QueryDict(query), regions=regions)
+            criteria, _needs = form.criteria()
+
+            def page(query: str = query) -> None:
+                response = client.get(f"{url}?{query}", secure=True)
+                assert response.status_code == 200, response.status_code
+
+            def indexed(criteria: services.Criteria = criteria) -> services.ResultPage:
+                return services.result_page(services.find_facilities(criteria), 1)
+
+            def naive(criteria: services.Criteria = criteria) -> services.ResultPage:
+                found = services.find_facilities(criteria, naive_text=True)
+                return services.result_page(found, 1)
+
+            page_times = _time(page, runs)
+            query_times = _time(indexed, runs)
+            naive_times = _time(naive, naive_runs)
+            result = indexed()
+            found = f"{result.count}{'+' if result.capped else ''}"
+            page_p95s.append(page_times[1])
+            self.stdout.write(
+                f"{query:<58} {page_times[0]:>6.1f}/{page_times[1]:>6.1f}"
+                f" {query_times[0]:>6.1f}/{query_times[1]:>6.1f}"
+                f" {naive_times[0]:>7.1f}/{naive_times[1]:>7.1f} {found:>6}"
+            )
+        self.stdout.write(f"Worst page p95: {max(page_p95s):.1f} ms.")

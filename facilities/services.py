@@ -1,0 +1,132 @@
+"""Finding facilities: the lookup's query and its pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from facilities.models import Facility, FacilityQuerySet
+from portal.models import Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.models import User
+
+PAGE_SIZE = 20
+# Counting every match of a very common word costs more than it tells:
+# past this many the page says "more than 1000" and asks for a narrower search.
+COUNT_CAP = 1000
+
+
+def default_origin(user: User | AnonymousUser) -> Region | None:
+    """Where "nearest first" measures from when the person chose no city.
+
+    It will return the destination city of the user's current filing (备案地)
+    once filings are available to this app; until then it returns None and
+    the lookup asks the person to choose a city.
+    """
+    return None
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A lookup, as the search form cleaned it."""
+
+    text: str = ""
+    province: Region | None = None
+    city: Region | None = None
+    kind: str = ""
+    level: str = ""
+    service: str = ""
+    origin: Region | None = None  # set: nearest first, from this city's centre
+
+
+def find_facilities(
+    criteria: Criteria, *, on: dt.date | None = None, naive_text: bool = False
+) -> FacilityQuerySet:
+    """Active facilities that meet every criterion, best first. `naive_text`
+    matches the name with a plain unindexed icontains instead (what the
+    benchmark compares against)."""
+    found = Facility.objects.active(on)
+    if naive_text:
+        found = found.filter(name__icontains=criteria.text) if criteria.text else found
+    else:
+        found = found.matching(criteria.text)
+    if criteria.city is not None:
+        found = found.filter(city=criteria.city)
+    elif criteria.province is not None:
+        found = found.filter(province=criteria.province)
+    if criteria.kind:
+        found = found.filter(kind=criteria.kind)
+    if criteria.level:
+        found = found.at_level(criteria.level)
+    if criteria.service:
+        found = found.offering(criteria.service)
+    found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
+    return found.select_related("city__parent")
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of results with a count that stops at COUNT_CAP."""
+
+    items: list[Any]
+    number: int
+    count: int
+    capped: bool
+    per_page: int = PAGE_SIZE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.items else 0
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string; anything odd is page 1."""
+    try:
+        number = int(raw or "1")
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 10_000 else 1
+
+
+def result_page(queryset: QuerySet[Any], number: int, per_page: int = PAGE_SIZE) -> ResultPage:
+    """The `number`-th page (clamped to the last one). Two queries: a count
+    that stops after COUNT_CAP + 1 rows, and the page itself."""
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    count = min(count, COUNT_CAP)
+    last = max(1, math.ceil(count / per_page))
+    number = min(number, last)
+    start = (number - 1) * per_page
+    items = list(queryset[start : start + per_page]) if count else []
+    return ResultPage(items=items, number=number, count=count, capped=capped, per_page=per_page)

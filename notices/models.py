@@ -1,0 +1,101 @@
+"""Agency downtime notices (停机公告). Hotlines live on portal.InsuranceRegion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Region
+
+
+class AffectedPage(models.TextChoices):
+    """Where a notice shows as a banner (`{% downtime_banner "filing" %}`)."""
+
+    FILING = "filing", _("备案办理")
+    LOOKUP = "lookup", _("定点机构查询")
+    SETTLEMENT = "settlement", _("就医直接结算")
+
+
+class DowntimeNoticeQuerySet(models.QuerySet["DowntimeNotice"]):
+    def showing(self, now: dt.datetime | None = None) -> DowntimeNoticeQuerySet:
+        """Upcoming or under way: not yet over."""
+        return self.filter(ends_at__gt=now or timezone.now())
+
+    def ended(self, now: dt.datetime | None = None) -> DowntimeNoticeQuerySet:
+        return self.filter(ends_at__lte=now or timezone.now())
+
+    def affecting(self, page: str) -> DowntimeNoticeQuerySet:
+        return self.filter(pages__contains=[page])
+
+    def for_regions(self, codes: Iterable[str]) -> DowntimeNoticeQuerySet:
+        """Nationwide notices and those for any of these regions."""
+        return self.filter(Q(region__isnull=True) | Q(region__in=list(codes)))
+
+
+class DowntimeNotice(models.Model):
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("地区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="downtime_notices",
+        help_text=_("不填表示全国。填省份表示全省。"),
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    message = models.TextField(
+        _("公告内容"), help_text=_("用简单的话说明哪些业务暂停、期间怎么办。")
+    )
+    pages = ArrayField(
+        models.CharField(max_length=12, choices=AffectedPage.choices),
+        verbose_name=_("影响的页面"),
+        help_text=_("在这些页面顶部显示提醒。"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    objects = DowntimeNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("停机公告")
+        verbose_name_plural = _("停机公告")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["ends_at"], name="downtime_notice_ends_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="downtime_notice_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(pages=[]) & Q(pages__contained_by=AffectedPage.values),
+                name="downtime_notice_pages_known",
+            ),
+            models.CheckConstraint(condition=~Q(message=""), name="downtime_notice_has_message"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region else _("全国")
+        return f"{where} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def is_under_way(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at
+
+    @property
+    def page_labels(self) -> list[str]:
+        return [str(AffectedPage(p).label) for p in self.pages if p in AffectedPage.values]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from notices.models import DowntimeNotice
+from portal.models import Region
+
+register = template.Library()
+
+
+@register.inclusion_tag("notices/_downtime_banner.html", takes_context=True)
+def downtime_banner(
+    context: template.Context, page: str, region: Region | str | None = None
+) -> dict[str, Any]:
+    """Upcoming and current downtime notices for `page` ("filing", "lookup"):
+    nationwide ones, those for `region` (and its province) and, for a
+    signed-in person, those for their insured region. One query.
+
+    Usage: ``{% load notices %}{% downtime_banner "filing" %}``.
+    """
+    codes: set[str] = set()
+    if isinstance(region, Region):
+        codes.update({region.code, region.province_code})
+    elif isinstance(region, str) and region:
+        codes.add(region)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    insured = getattr(user, "insured_region_id", None) if user and user.is_authenticated else None
+    if insured:
+        codes.update({insured, insured[:2] + "0000"})
+    now = timezone.now()
+    notices = list(
+        DowntimeNotice.objects.showing(now)
+        .affecting(page)
+        .for_regions(codes)
+        .select_related("region")
+        .order_by("starts_at", "pk")[:5]
+    )
+    return {"notices": notices, "now": now, "request": request}

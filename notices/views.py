@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from notices.forms import HotlineSearchForm
+from notices.models import DowntimeNotice
+from portal.models import InsuranceRegion, Region
+
+
+@login_not_required
+@require_GET
+def hotlines(request: HttpRequest) -> HttpResponse:
+    """The national 12393 line and each pooling region's agency hotline."""
+    provinces = list(Region.objects.provinces())
+    form = HotlineSearchForm(request.GET or None, provinces=provinces)
+    agencies = InsuranceRegion.objects.select_related("region__parent").order_by("region_id")
+    searched = False
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["province"]:
+            code = form.cleaned_data["province"]
+            agencies = agencies.filter(Q(region__parent_id=code) | Q(region_id=code))
+            searched = True
+        if form.cleaned_data["q"]:
+            text = form.cleaned_data["q"]
+            agencies = agencies.filter(
+                Q(region__name__contains=text)
+                | Q(region__parent__name__contains=text)
+                | Q(agency_name__contains=text)
+            )
+            searched = True
+    own = None
+    if request.user.is_authenticated and getattr(request.user, "insured_region_id", None):
+        own = InsuranceRegion.objects.select_related("region__parent").get(
+            pk=request.user.insured_region_id  # type: ignore[union-attr]
+        )
+    context = {
+        "form": form,
+        "agencies": agencies if searched else [],
+        "searched": searched,
+        "own": own,
+    }
+    htmx = getattr(request, "htmx", None)
+    template = "notices/hotlines.html"
+    if htmx and not htmx.history_restore_request:
+        template += "#agencies"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_not_required
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    """Downtime notices: current and upcoming, then those ended in the last 30 days."""
+    now = timezone.now()
+    base = DowntimeNotice.objects.select_related("region")
+    return render(
+        request,
+        "notices/notice_list.html",
+        {
+            "showing": base.showing(now).order_by("starts_at", "pk"),
+            "ended": base.ended(now)
+            .filter(ends_at__gte=now - dt.timedelta(days=30))
+            .order_by("-ends_at", "pk"),
+            "now": now,
+        },
+    )
