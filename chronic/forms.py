@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from chronic.models import ChronicDisease, Scope
@@ -14,8 +15,15 @@ class CheckerForm(forms.Form):
     disease = forms.ChoiceField(
         label=_("从列表里选病种"),
         required=False,
-        # Picking from the list replaces whatever was typed (typed text wins otherwise).
-        widget=forms.Select(attrs={"hx-on:change": "this.form.q.value = ''"}),
+        # With htmx, picking from the list asks about that disease alone
+        # (whatever is typed is left out); without it, typed text wins.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("chronic:checker"),
+                "hx-params": "disease",
+                "hx-trigger": "change consume",
+            }
+        ),
     )
     q = forms.CharField(
         label=_("或者输入病名"),
@@ -28,6 +36,9 @@ class CheckerForm(forms.Form):
 
     def __init__(self, data: Any, *, diseases: list[ChronicDisease], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
+        for field in self.fields.values():
+            # A search form: nothing is required, so nothing is marked 选填.
+            field.conditional = True  # type: ignore[attr-defined]
         national = [(d.code, d.name) for d in diseases if d.scope == Scope.NATIONAL]
         regional = [(d.code, d.name) for d in diseases if d.scope == Scope.REGIONAL]
         self.fields["disease"].choices = [  # type: ignore[attr-defined]

@@ -198,6 +198,9 @@ class FacilitySearchForm(forms.Form):
     def __init__(self, data: Any, *, regions: RegionChoices, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.regions = regions
+        for form_field in self.fields.values():
+            # A search form: nothing is required, so nothing is marked 选填.
+            form_field.conditional = True  # type: ignore[attr-defined]
         province = data.get("province") if data else None
         fields: dict[str, Any] = self.fields
         fields["province"].codes = regions.provinces

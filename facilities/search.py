@@ -5,10 +5,14 @@ in full pinyin (``xiehe``) or in pinyin initials (``xh`` finds 协和). Each
 facility stores one lower-case ``search_text`` (names, pinyin and initials,
 separated by ``|``) and the set of one- and two-character pieces of it
 (``search_grams``). A query's two-character pieces narrow the candidates
-through a GIN index on ``search_grams`` (so two-character queries such as
-``协和`` or ``xh`` are indexed, which trigrams cannot do); a ``LIKE`` on
-``search_text`` (with its own trigram index for longer queries) then keeps
-only real substring matches.
+through a GIN index on ``search_grams`` (which also holds province, city,
+kind, tier and services, so filters intersect inside the index); a
+``strpos`` on ``search_text`` then keeps only real substring matches.
+
+Why not pg_trgm: trigrams cannot index one- and two-character queries
+(``协和``, ``xh``: most Chinese names people type), and with 200,000
+facilities a trigram index combined with the bigram one made filtered
+searches slower, not faster (facilities migration 0002, README "Benchmarks").
 """
 
 from __future__ import annotations
@@ -146,8 +150,12 @@ def grams_of(search_text: str) -> list[str]:
 
 
 def query_grams(query: str) -> list[str]:
-    """The pieces every match must contain: the character itself for a
-    one-character query, else each two-character piece."""
+    """Pieces every match must contain, to narrow the candidates through the
+    index: the character itself for a one-character query, else two-character
+    pieces that cover the query without overlapping (fewer posting lists to
+    intersect; the substring recheck does the rest)."""
     if len(query) <= 1:
         return [query] if query else []
-    return sorted({query[i : i + 2] for i in range(len(query) - 1)})
+    pieces = {query[i : i + 2] for i in range(0, len(query) - 1, 2)}
+    pieces.add(query[-2:])
+    return sorted(pieces)

@@ -315,7 +315,7 @@ def synthetic_rows(
         }
 
 
-REBUILT_INDEXES = ("facility_search_grams", "facility_search_trgm")
+REBUILT_INDEXES = ("facility_search_grams",)
 REBUILD_FROM = 20_000
 COPY_COLUMNS = [
     "code",

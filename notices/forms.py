@@ -21,6 +21,9 @@ class HotlineSearchForm(forms.Form):
 
     def __init__(self, data: Any, *, provinces: list[Region], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
+        for field in self.fields.values():
+            # A search form: nothing is required, so nothing is marked 选填.
+            field.conditional = True  # type: ignore[attr-defined]
         self.fields["province"].choices = [  # type: ignore[attr-defined]
             ("", _("全部省份")),
             *((p.code, p.name) for p in provinces),
