@@ -10,6 +10,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Left, Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +57,8 @@ class Status(models.TextChoices):
     REPLACED = "replaced", _("已变更")
 
 
-LONG_TERM_VALUES = [c.value for c in rules.LONG_TERM_CATEGORIES]
+# In the enum's order, never a set's: migrations must come out the same on every run.
+LONG_TERM_VALUES = [c.value for c in rules.Category if c in rules.LONG_TERM_CATEGORIES]
 TEMPORARY_VALUES = [c.value for c in rules.Category if c not in rules.LONG_TERM_CATEGORIES]
 CURRENT_STATUSES = [Status.SUBMITTED, Status.EFFECTIVE]
 
@@ -293,6 +295,18 @@ class Filing(models.Model):
             models.Index(fields=["person", "-submitted_at"], name="filing_person_idx"),
             models.Index(fields=["destination", "status"], name="filing_destination_idx"),
             models.Index(fields=["category", "status"], name="filing_category_idx"),
+            # Big lists: newest first, overall and per region or status.
+            models.Index(fields=["-submitted_at"], name="filing_newest_idx"),
+            models.Index(
+                fields=["insured_region", "-submitted_at"], name="filing_region_newest_idx"
+            ),
+            models.Index(fields=["status", "-submitted_at"], name="filing_status_newest_idx"),
+            # Search by a masked ID number: its first and last four characters.
+            models.Index(
+                Left("person_id_number", 4),
+                Right("person_id_number", 4),
+                name="filing_masked_id_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -32,7 +32,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     search_fields = ["full_name", "=id_number", "=mobile"]
     list_select_related = ["insured_region__region__parent"]
     autocomplete_fields = ["insured_region"]
-    filter_horizontal = ["staff_regions", "groups", "user_permissions"]
+    filter_horizontal = ["staff_regions", "staff_treatment_regions", "groups", "user_permissions"]
     fieldsets = (
         (None, {"fields": ("id_number", "password")}),
         (
@@ -56,6 +56,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
                     "is_staff",
                     "is_superuser",
                     "staff_regions",
+                    "staff_treatment_regions",
                     "groups",
                     "user_permissions",
                 )

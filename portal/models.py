@@ -197,6 +197,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="staff",
         help_text=_("经办人员只能看到这些统筹地区的数据。"),
     )
+    staff_treatment_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("负责的就医地"),
+        blank=True,
+        related_name="treatment_staff",
+        help_text=_("就医地经办机构：可以看到在这些城市就医的异地结算（例如大额协查）。"),
+    )
     is_staff = models.BooleanField(_("经办人员"), default=False)
     is_active = models.BooleanField(_("有效"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
@@ -209,6 +216,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        permissions = [("view_full_id_number", _("可以查看和导出完整身份证号码"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(id_number__regex=ID_NUMBER_SHAPE), name="user_id_number_shape"

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "facilities",
     "chronic",
     "notices",
-    "django.contrib.admin",
+    "portal.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "pgtrigger",
     "pghistory",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "template_partials",
     "axes",
     "csp",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "family.middleware.ActingForMiddleware",
     # Who made each change, for the audit history kept by database triggers.
@@ -266,3 +270,6 @@ FORM_RENDERER = "portal.forms.PortalFormRenderer"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Two-factor sign-in for staff: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "跨省异地就医经办"

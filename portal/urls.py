@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from filings import views as filing_views
-from portal import health, session, views
+from portal import health, session, two_factor, views
 from portal.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
@@ -44,6 +44,8 @@ urlpatterns = [
     ),
     path("filings/", include("filings.urls")),
     path("family/", include("family.urls")),
+    path("accounts/2fa/", two_factor.otp_verify, name="otp_verify"),
+    path("accounts/2fa/setup/", two_factor.otp_setup, name="otp_setup"),
     path("claims/", include("claims.urls")),
     path("verify/<str:reference>/", filing_views.verify, name="verify"),
     path("facilities/", include("facilities.urls", namespace="facilities")),

@@ -20,6 +20,30 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(staff)` stands for a complete sign-in, second
+    factor included; tests of the second factor itself sign in through the
+    login and verification forms instead (tests/portal/test_two_factor.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        if user.is_staff:
+            device, _ = StaticDevice.objects.get_or_create(
+                user=user, name="test-sign-in", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 def make_person(**overrides: Any) -> User:
     """An insured person with a valid, unique ID number and mobile."""
     n = next(_seq)
