@@ -1,17 +1,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims.choices import CareType, FacilityLevel, FilingSituation
-from claims.engine import MAX_REDUCTION, Band, PolicyTerms
-from portal.models import InsuranceRegion, MemberStatus, Scheme
+from claims.banking import mask_bank_account, validate_bank_account
+from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
+from claims.engine import MAX_REDUCTION, Band, BillLine, PolicyTerms
+from portal.idnumbers import ID_NUMBER_SHAPE
+from portal.models import InsuranceRegion, MemberStatus, Region, Scheme
 
 
 class DateRange(Func):
@@ -272,3 +278,541 @@ class PolicyBand(models.Model):
         return Band(
             up_to=self.up_to, ratios={level: self.ratio_for(level) for level in FacilityLevel}
         )
+
+
+# --- settlement records (我的结算) --------------------------------------------
+
+# 大额协查: for costs of 30,000 yuan or more per case the treatment place's
+# agency assists the insured place's investigation (domain.md, Money rules).
+LARGE_CASE_THRESHOLD = Decimal(30000)
+MONEY_FIELDS = (
+    "total",
+    "out_of_catalogue",
+    "first_self_pay",
+    "deductible",
+    "co_payment",
+    "over_cap",
+    "fund",
+    "personal",
+)
+
+
+def money_field(label: Any) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(label, max_digits=12, decimal_places=2, default=Decimal("0.00"))
+
+
+class SettlementQuerySet(models.QuerySet["Settlement"]):
+    def visible_to(self, user: Any) -> SettlementQuerySet:
+        """The settlements `user` may see: their own. (Relatives acting with
+        a grant are added here, in this one place, as for filings.)"""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(person=user)
+
+    def for_staff(self, user: Any) -> SettlementQuerySet:
+        """What an agency account may see: cases of people insured in its
+        regions, and cases treated in them (the treatment place's agency
+        manages and audits the care: 就医地管理)."""
+        if user.is_superuser:
+            return self
+        if not user.is_staff:
+            return self.none()
+        regions = user.staff_regions.all()
+        return self.filter(
+            Q(insured_region__in=regions) | Q(treatment_city__in=regions.values("region_id"))
+        )
+
+    def in_year(self, year: int) -> SettlementQuerySet:
+        return self.filter(
+            discharge_date__gte=dt.date(year, 1, 1), discharge_date__lt=dt.date(year + 1, 1, 1)
+        )
+
+    def large_cases(self) -> SettlementQuerySet:
+        return self.filter(total__gte=LARGE_CASE_THRESHOLD)
+
+
+class Settlement(models.Model):
+    """One cross-province settlement record (跨省异地就医结算记录): a hospital
+    stay or an outpatient visit, settled directly under a filing or paid in
+    full by the person. The amounts are the engine's breakdown at the time."""
+
+    number = models.CharField(_("结算流水号"), max_length=40, unique=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("参保人账户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="settlements",
+        help_text=_("参保人没有注册本平台时为空。"),
+    )
+    person_id_number = models.CharField(_("参保人身份证号码"), max_length=18, db_index=True)
+    person_name = models.CharField(_("参保人姓名"), max_length=50)
+    insured_region = models.ForeignKey(
+        InsuranceRegion,
+        verbose_name=_("参保地"),
+        on_delete=models.PROTECT,
+        related_name="settlements",
+    )
+    treatment_city = models.ForeignKey(
+        Region,
+        verbose_name=_("就医地"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level__in": ["prefecture", "county"]},
+    )
+    facility_name = models.CharField(_("医疗机构"), max_length=100)
+    facility_level = models.CharField(_("医院等级"), max_length=1, choices=FacilityLevel.choices)
+    care_type = models.CharField(_("看病方式"), max_length=10, choices=CareType.choices)
+    situation = models.CharField(
+        _("就医时的备案情况"), max_length=20, choices=FilingSituation.choices
+    )
+    admission_date = models.DateField(_("入院（就诊）日期"))
+    discharge_date = models.DateField(_("出院（结算）日期"))
+    direct = models.BooleanField(
+        _("直接结算"), help_text=_("不勾选表示在医院全额自付，需回参保地手工报销。")
+    )
+    total = money_field(_("费用总额"))
+    out_of_catalogue = money_field(_("目录外费用（丙类）"))
+    first_self_pay = money_field(_("乙类先行自付"))
+    deductible = money_field(_("起付线"))
+    co_payment = money_field(_("按比例自付"))
+    over_cap = money_field(_("超过年度最高支付限额"))
+    fund = money_field(_("医保基金支付"))
+    personal = money_field(_("个人支付"))
+    breakdown = models.JSONField(_("计算明细"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("跨省结算记录")
+        verbose_name_plural = _("跨省结算记录")
+        ordering = ["-discharge_date", "-pk"]
+        indexes = [
+            models.Index(fields=["person", "-discharge_date"], name="settlement_person_idx"),
+            models.Index(
+                fields=["insured_region", "discharge_date"], name="settlement_insured_idx"
+            ),
+            models.Index(
+                fields=["treatment_city", "discharge_date"], name="settlement_treatment_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__gte": 0 for name in MONEY_FIELDS}) & Q(total__gt=0),
+                name="settlement_amounts_not_negative",
+                violation_error_message=_("金额不能是负数，费用总额必须大于 0。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(personal=F("total") - F("fund")),
+                name="settlement_personal_is_total_less_fund",
+                violation_error_message=_("个人支付应等于费用总额减去医保基金支付。"),
+            ),
+            # The parts of a direct settlement add up to the total exactly.
+            models.CheckConstraint(
+                condition=Q(direct=False)
+                | Q(
+                    total=F("out_of_catalogue")
+                    + F("first_self_pay")
+                    + F("deductible")
+                    + F("co_payment")
+                    + F("over_cap")
+                    + F("fund")
+                ),
+                name="settlement_parts_add_up_to_total",
+                violation_error_message=_("各部分金额之和应等于费用总额。"),
+            ),
+            # Paid in full: the fund paid nothing at the facility.
+            models.CheckConstraint(
+                condition=Q(direct=True)
+                | Q(
+                    fund=0,
+                    out_of_catalogue=0,
+                    first_self_pay=0,
+                    deductible=0,
+                    co_payment=0,
+                    over_cap=0,
+                ),
+                name="settlement_paid_in_full_has_no_fund",
+                violation_error_message=_("没有直接结算的，医保基金支付为 0，全部由个人先付。"),
+            ),
+            # No filing, no direct settlement (医保发〔2022〕22号).
+            models.CheckConstraint(
+                condition=Q(direct=False) | ~Q(situation=FilingSituation.NONE),
+                name="settlement_direct_needs_a_filing",
+                violation_error_message=_("没有备案不能直接结算。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(discharge_date__gte=F("admission_date")),
+                name="settlement_discharge_after_admission",
+                violation_error_message=_("出院日期不能早于入院日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(person_id_number__regex=ID_NUMBER_SHAPE),
+                name="settlement_person_id_number_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def needs_assisted_review(self) -> bool:
+        """大额协查: 30,000 yuan or more for one case."""
+        return self.total >= LARGE_CASE_THRESHOLD
+
+    @property
+    def paid_in_full(self) -> Decimal:
+        return self.total if not self.direct else Decimal("0.00")
+
+    @property
+    def in_scope(self) -> Decimal:
+        """政策范围内费用 of a direct settlement."""
+        return self.total - self.out_of_catalogue - self.first_self_pay - self.paid_in_full
+
+    @property
+    def open_claim(self) -> Reimbursement | None:
+        """The manual reimbursement claimed for this case, unless rejected
+        (reads prefetched reimbursements when a list prefetches them)."""
+        claims = sorted(self.reimbursements.all(), key=lambda r: r.submitted_at, reverse=True)
+        return next((r for r in claims if r.status != ReimbursementStatus.REJECTED), None)
+
+    if TYPE_CHECKING:
+        person_id: int | None
+        insured_region_id: str
+        treatment_city_id: str
+
+
+# --- manual reimbursement (手工报销) -----------------------------------------
+
+
+class ReimbursementStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交，等待审核")
+    UNDER_REVIEW = "under_review", _("审核中")
+    APPROVED = "approved", _("审核通过，等待支付")
+    REJECTED = "rejected", _("不予报销")
+    PAID = "paid", _("已支付")
+
+
+# submitted → under review → approved → paid, or under review → rejected.
+NEXT_STATUSES: dict[str, frozenset[str]] = {
+    ReimbursementStatus.SUBMITTED: frozenset({ReimbursementStatus.UNDER_REVIEW}),
+    ReimbursementStatus.UNDER_REVIEW: frozenset(
+        {ReimbursementStatus.APPROVED, ReimbursementStatus.REJECTED}
+    ),
+    ReimbursementStatus.APPROVED: frozenset({ReimbursementStatus.PAID}),
+    ReimbursementStatus.REJECTED: frozenset(),
+    ReimbursementStatus.PAID: frozenset(),
+}
+
+
+def can_move(from_status: str, to_status: str) -> bool:
+    return to_status in NEXT_STATUSES.get(from_status, frozenset())
+
+
+class ReimbursementReason(models.TextChoices):
+    """Why the person paid in full (domain.md: no filing; a chronic disease
+    outside the five nationally direct-settled ones; a failure at discharge)."""
+
+    NO_FILING = "no_filing", _("看病时没有备案，或备案的城市不是看病的城市")
+    CHRONIC_NOT_LISTED = "chronic", _("门诊慢特病不在可以跨省直接结算的五种病里")
+    SYSTEM_FAILURE = "system_failure", _("出院结算时系统出了故障，没能直接结算")
+    OTHER = "other", _("其他原因（请在补充说明里写清楚）")
+
+
+class ReimbursementQuerySet(models.QuerySet["Reimbursement"]):
+    def visible_to(self, user: Any) -> ReimbursementQuerySet:
+        """The applications `user` may see: their own. (Relatives acting with
+        a grant are added here, in this one place.)"""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(person=user)
+
+    def for_staff(self, user: Any) -> ReimbursementQuerySet:
+        """What an agency account may see: applications of people insured in
+        its regions (the insured place reimburses)."""
+        if user.is_superuser:
+            return self
+        if not user.is_staff:
+            return self.none()
+        return self.filter(insured_region__in=user.staff_regions.all())
+
+
+BANK_ACCOUNT_SHAPE = r"^\d{16,19}$"
+
+
+class Reimbursement(models.Model):
+    """An application for manual reimbursement of a self-paid cross-province
+    case, reviewed by the insured place's agency."""
+
+    reference = models.CharField(_("申请编号"), max_length=30, unique=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="reimbursements",
+    )
+    insured_region = models.ForeignKey(
+        InsuranceRegion,
+        verbose_name=_("参保地"),
+        on_delete=models.PROTECT,
+        related_name="reimbursements",
+    )
+    scheme = models.CharField(_("险种"), max_length=10, choices=Scheme.choices)
+    member_status = models.CharField(
+        _("人员类别"), max_length=10, choices=MemberStatus.choices, blank=True
+    )
+    settlement = models.ForeignKey(
+        Settlement,
+        verbose_name=_("对应的结算记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reimbursements",
+    )
+    treatment_city = models.ForeignKey(
+        Region,
+        verbose_name=_("就医地"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level__in": ["prefecture", "county"]},
+    )
+    facility_name = models.CharField(_("医疗机构"), max_length=100)
+    facility_level = models.CharField(_("医院等级"), max_length=1, choices=FacilityLevel.choices)
+    care_type = models.CharField(_("看病方式"), max_length=10, choices=CareType.choices)
+    admission_date = models.DateField(_("入院（就诊）日期"))
+    discharge_date = models.DateField(_("出院（结算）日期"))
+    reason = models.CharField(
+        _("为什么没有直接结算"), max_length=20, choices=ReimbursementReason.choices
+    )
+    note = models.TextField(_("补充说明"), blank=True)
+    situation = models.CharField(
+        _("就医时的备案情况"),
+        max_length=20,
+        choices=FilingSituation.choices,
+        help_text=_("提交时按备案记录自动判断；审核时可以更正。"),
+    )
+    bank_name = models.CharField(_("开户银行"), max_length=50)
+    bank_account = models.CharField(
+        _("银行卡号"), max_length=19, validators=[validate_bank_account]
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=ReimbursementStatus.choices,
+        default=ReimbursementStatus.SUBMITTED,
+    )
+    submission_token = models.UUIDField(_("提交令牌"), unique=True, editable=False)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    approved_amount = models.DecimalField(
+        _("核定报销金额"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    breakdown = models.JSONField(_("核定明细"), default=dict, blank=True)
+    rejection_reason = models.TextField(_("不予报销的原因"), blank=True)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+
+    objects = ReimbursementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("手工报销申请")
+        verbose_name_plural = _("手工报销申请")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(
+                fields=["insured_region", "status", "-submitted_at"],
+                name="reimbursement_queue_idx",
+            ),
+            models.Index(fields=["person", "-submitted_at"], name="reimbursement_person_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discharge_date__gte=F("admission_date")),
+                name="reimbursement_discharge_after_admission",
+                violation_error_message=_("出院日期不能早于入院日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(bank_account__regex=BANK_ACCOUNT_SHAPE),
+                name="reimbursement_bank_account_shape",
+                violation_error_message=_("银行卡号应为 16 到 19 位数字。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReimbursementStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="reimbursement_rejection_has_reason",
+                violation_error_message=_("不予报销须写明原因。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[ReimbursementStatus.APPROVED, ReimbursementStatus.PAID])
+                | Q(approved_amount__gte=0),
+                name="reimbursement_approved_has_amount",
+                violation_error_message=_("审核通过的申请须有核定金额。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReimbursementStatus.PAID) | Q(paid_at__isnull=False),
+                name="reimbursement_paid_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=ReimbursementReason.OTHER) | ~Q(note=""),
+                name="reimbursement_other_reason_explained",
+                violation_error_message=_("选择“其他原因”时请写补充说明。"),
+            ),
+            # One self-paid case is claimed once (a rejected claim may be made again).
+            models.UniqueConstraint(
+                fields=["settlement"],
+                condition=Q(settlement__isnull=False) & ~Q(status=ReimbursementStatus.REJECTED),
+                name="reimbursement_one_open_claim_per_settlement",
+                violation_error_message=_("这次看病已经申请过手工报销。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def masked_bank_account(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+    def can_move_to(self, status: str) -> bool:
+        return can_move(self.status, status)
+
+    if TYPE_CHECKING:
+        person_id: int
+        insured_region_id: str
+        treatment_city_id: str
+        settlement_id: int | None
+
+
+class ReimbursementLine(models.Model):
+    """The bill by catalogue class (就医地目录), as the person entered it."""
+
+    reimbursement = models.ForeignKey(Reimbursement, on_delete=models.CASCADE, related_name="lines")
+    catalogue_class = models.CharField(_("目录类别"), max_length=1, choices=CatalogueClass.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    first_self_pay_share = models.DecimalField(
+        _("乙类先行自付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(0)
+    )
+
+    class Meta:
+        verbose_name = _("费用明细")
+        verbose_name_plural = _("费用明细")
+        ordering = ["reimbursement_id", "catalogue_class"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="reimbursementline_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_self_pay_share__gte=0, first_self_pay_share__lte=100)
+                & (Q(catalogue_class=CatalogueClass.B) | Q(first_self_pay_share=0)),
+                name="reimbursementline_share_only_for_class_b",
+            ),
+            models.UniqueConstraint(
+                fields=["reimbursement", "catalogue_class"],
+                name="reimbursementline_one_per_class",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_catalogue_class_display()} {self.amount}"
+
+    def as_bill_line(self) -> BillLine:
+        return BillLine(
+            self.amount, CatalogueClass(self.catalogue_class), self.first_self_pay_share
+        )
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("医疗收费票据（发票）")
+    ITEMISED_BILL = "itemised_bill", _("费用明细清单")
+
+
+def _document_path(instance: ReimbursementDocument, filename: str) -> str:
+    # Under MEDIA_ROOT, outside the static root, with a name nobody can guess.
+    return f"claims/reimbursements/{uuid.uuid4().hex}"
+
+
+class ReimbursementDocument(models.Model):
+    """An invoice or itemised bill. Uploaded with the form (kept by the form's
+    token if the form has to be corrected), then attached to the application;
+    served only to those who may see the application."""
+
+    reimbursement = models.ForeignKey(
+        Reimbursement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    token = models.UUIDField(_("表单令牌"), db_index=True)
+    kind = models.CharField(_("材料类型"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("文件"), upload_to=_document_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("报销材料")
+        verbose_name_plural = _("报销材料")
+        ordering = ["kind", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
+                name="reimbursement_document_allowed_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReimbursementEvent(models.Model):
+    """One entry of an application's history: who changed its status, when and why."""
+
+    reimbursement = models.ForeignKey(
+        Reimbursement, on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_status = models.CharField(
+        _("原状态"), max_length=20, choices=ReimbursementStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=20, choices=ReimbursementStatus.choices)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("报销申请记录")
+        verbose_name_plural = _("报销申请记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reimbursement_id} {self.to_status}"
+
+    if TYPE_CHECKING:
+        reimbursement_id: int
+
+
+class SettlementReport(Settlement):
+    """The agency money report in the admin (a proxy: it has its own entry
+    and permission, and reads the settlement records)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("跨省就医资金报表")
+        verbose_name_plural = _("跨省就医资金报表")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -38,3 +39,39 @@ def make_policy(
             ratio_level_3=Decimal(level_3),
         )
     return policy
+
+
+def make_settlement(person: Any = None, /, **overrides: Any) -> Any:
+    """A direct settlement record whose parts add up (deductible + fund = total
+    unless given), straight into the database."""
+    from claims.choices import CareType, FacilityLevel, FilingSituation
+    from claims.models import Settlement
+
+    total = Decimal(overrides.pop("total", "10000.00"))
+    direct = overrides.pop("direct", True)
+    fund = Decimal(overrides.pop("fund", "7000.00")) if direct else Decimal("0.00")
+    day = overrides.pop("discharge_date", dt.date(2026, 5, 20))
+    fields: dict[str, Any] = {
+        "number": f"T-{next(_numbers):08d}",
+        "person": person,
+        "person_id_number": person.id_number if person else "340102196001010017",
+        "person_name": person.full_name if person else "无账户",
+        "insured_region_id": person.insured_region_id if person else "340100",
+        "treatment_city_id": "310100",
+        "facility_name": "复旦大学附属中山医院",
+        "facility_level": FacilityLevel.LEVEL_3,
+        "care_type": CareType.INPATIENT,
+        "situation": FilingSituation.LONG_TERM if direct else FilingSituation.NONE,
+        "admission_date": day - dt.timedelta(days=5),
+        "discharge_date": day,
+        "direct": direct,
+        "total": total,
+        "deductible": total - fund if direct else Decimal("0.00"),
+        "fund": fund,
+        "personal": total - fund,
+    }
+    fields.update(overrides)
+    return Settlement.objects.create(**fields)
+
+
+_numbers = itertools.count(1)
