@@ -216,6 +216,7 @@ class FilingAdmin(AuditedAdmin, ExportableAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # a count per filter option is millions of rows read
     export_columns = [
         (gettext_lazy("备案编号"), lambda f, full: f.reference),
         (gettext_lazy("参保人"), lambda f, full: f.person_name),

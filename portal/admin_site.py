@@ -17,6 +17,8 @@ class PortalAdminSite(admin.AdminSite):
     site_title = _("经办管理")
     index_title = _("工作台")
     index_template = "admin/portal_index.html"
+    # Room for the review queue's columns on a normal screen.
+    enable_nav_sidebar = False
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -48,7 +48,9 @@ def trail(obj: Any) -> list[dict[str, Any]]:
             {"field": field, "before": _masked(field, pair[0]), "after": _masked(field, pair[1])}
             for field, pair in sorted(diff.items())
         ]
-        if not diff and event.pgh_label == "insert":
+        if not diff:
+            # An insert, or the first change to a row older than the audit
+            # trail: no earlier snapshot to compare with, so show what was recorded.
             changes = [
                 {"field": field, "before": "", "after": _masked(field, value)}
                 for field, value in sorted((event.pgh_data or {}).items())

@@ -115,7 +115,7 @@ if DATABASE_URL:
 else:
     _db = {
         "ENGINE": "portal.embedded_db",
-        "NAME": "portal",
+        "NAME": env_str("EMBEDDED_DB_NAME") or "portal",
         "USER": "postgres",
         "HOST": "",
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600),
