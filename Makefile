@@ -28,7 +28,7 @@ migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --scale 300
 
 run: seed
 	@echo "Serving http://$(HOST_PORT)/  (Ctrl-C to stop; the embedded database keeps running)"

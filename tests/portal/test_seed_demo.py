@@ -30,3 +30,13 @@ def test_seed_demo_is_idempotent_and_every_id_number_is_valid() -> None:
 def test_seed_demo_refuses_to_run_with_debug_off_unless_forced() -> None:
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+def test_scale_means_at_least_that_many_so_a_second_run_adds_nothing() -> None:
+    call_command("seed_demo", "--force", "--scale", "30", stdout=io.StringIO())
+    synthetic = User.objects.filter(mobile__startswith="170").count()
+    call_command("seed_demo", "--force", "--scale", "30", stdout=io.StringIO())
+    assert User.objects.filter(mobile__startswith="170").count() == synthetic >= 29
+    from filings.models import Filing
+
+    assert Filing.objects.filter(person__mobile__startswith="170").count() == synthetic

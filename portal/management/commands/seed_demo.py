@@ -93,7 +93,12 @@ class Command(BaseCommand):
     help = "Create the demo accounts (idempotent); --scale N adds N synthetic insured people."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", type=int, default=0, help="bulk synthetic people to add")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            help="at least this many synthetic people, each with a filing",
+        )
         parser.add_argument(
             "--force", action="store_true", help="run even with DEBUG off (never in production)"
         )
@@ -113,7 +118,7 @@ class Command(BaseCommand):
         seed_family_demo(self.stdout)
         if scale:
             added = seed_bulk_people(scale)
-            self.stdout.write(f"{added} synthetic insured people added (asked for {scale}).")
+            self.stdout.write(f"{added} synthetic insured people added (at least {scale} wanted).")
             last = 0
             while True:  # in primary-key order: no anti-join over millions of rows
                 chunk = list(
@@ -156,9 +161,11 @@ class Command(BaseCommand):
 
 
 def seed_bulk_people(count: int, *, seed: int = 2026) -> int:
-    """Add `count` synthetic insured people with valid, deterministic ID numbers."""
-    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    """Make sure there are at least `count` synthetic insured people (valid,
+    deterministic ID numbers), so running it again adds nothing."""
     start = User.objects.filter(mobile__startswith="170").count()
+    rng = random.Random(seed + start)  # noqa: S311 - demo data, not secrets
+    count = max(0, count - start)
     password = make_password(None)  # unusable: bulk people cannot log in
     added = 0
     for chunk_start in range(start, start + count, 50_000):
