@@ -397,3 +397,20 @@ def test_the_verification_page_is_rate_limited(client: Client, retiree: User) ->
     codes = [client.get(reverse("verify", args=[filing.reference])).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
     cache.clear()
+
+
+def test_a_downtime_notice_shows_on_the_filing_pages(client: Client, retiree: User) -> None:
+    from notices.models import DowntimeNotice
+
+    DowntimeNotice.objects.create(
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=2),
+        message="系统升级，暂停备案服务",
+        pages=["filing"],
+    )
+    client.force_login(retiree)
+    assert "系统升级，暂停备案服务" in client.get(reverse("filings:new")).content.decode()
+    assert (
+        "系统升级，暂停备案服务"
+        in client.get(reverse("filings:step", args=["category"])).content.decode()
+    )
