@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from claims.banking import BankAccountError, check_bank_account
 from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
 from claims.engine import BillLine, YearToDate
+from claims.models import DocumentKind, ReimbursementReason
+from filings import forms as filing_forms
+from filings.uploads import check_upload
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme, User
 
 MAX_AMOUNT = Decimal(10_000_000)  # per catalogue class: far above any one bill
@@ -282,3 +289,322 @@ def year_to_date(data: dict[str, Any]) -> YearToDate:
         fund_paid=data.get("fund_paid") or zero,
         admissions=data.get("admissions") or 0,
     )
+
+
+# --- manual reimbursement (手工报销) ---------------------------------------
+
+# Text typed into a one-line field has no control characters; a note may have
+# line breaks and tabs but nothing else below U+0020.
+LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+EARLIEST_VISIT = dt.date(2000, 1, 1)
+MAX_FILES_PER_KIND = 10
+UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def _no_control(pattern: re.Pattern[str]) -> Any:
+    def validate(value: str) -> None:
+        if pattern.search(value or ""):
+            raise forms.ValidationError(
+                _("请不要输入看不见的特殊字符（例如从别处复制来的控制符）。"), code="control"
+            )
+
+    return validate
+
+
+class PlainTextField(forms.CharField):
+    """A one-line text with a length limit and no control characters."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_no_control(TEXT_CONTROL if multiline else LINE_CONTROL))
+        if self.max_length is not None:
+            self.error_messages["max_length"] = _(
+                "最多 %(limit_value)d 个字，您填了 %(show_value)d 个字。"
+            )
+        self.error_messages["required"] = _("请填写这一项。")
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No maxlength attribute: a longer paste is explained, not cut silently.
+        return {}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class UploadsField(forms.FileField):
+    """Several files under one label; each checked by content and size."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = UPLOAD_ACCEPT
+
+    def clean(self, data: Any, initial: Any = None) -> list[tuple[UploadedFile, str]]:  # type: ignore[override]
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_FILES_PER_KIND:
+            raise forms.ValidationError(
+                _("一次最多上传 %(n)d 个文件。") % {"n": MAX_FILES_PER_KIND}, code="too_many"
+            )
+        checked: list[tuple[UploadedFile, str]] = []
+        problems: list[str] = []
+        for upload in files:
+            try:
+                checked.append((upload, check_upload(upload)))
+            except forms.ValidationError as error:
+                name = (upload.name or "")[:60]
+                problems.extend(f"{name}：{message}" for message in error.messages)
+        if problems:
+            raise forms.ValidationError(problems, code="upload")
+        return checked
+
+
+class ReimbursementForm(forms.Form):
+    """A manual reimbursement claim: the visit, the bill by catalogue class,
+    the invoices and itemised bills, and the account to pay into."""
+
+    province = forms.ChoiceField(
+        label=_("看病的省份"),
+        error_messages={
+            "required": _("请选择看病的省份。"),
+            "invalid_choice": _("请从列表中选择省份。"),
+        },
+    )
+    treatment_city = forms.ChoiceField(
+        label=_("看病的城市"),
+        error_messages={
+            "required": _("请选择看病的城市。"),
+            "invalid_choice": _("请从列表中选择所选省份的城市。"),
+        },
+    )
+    facility_name = PlainTextField(
+        label=_("医院名称"),
+        max_length=100,
+        help_text=_("按发票上的名称填写，例如：复旦大学附属中山医院。"),
+    )
+    facility_level = forms.ChoiceField(
+        label=_("医院等级"),
+        choices=LEVEL_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=_("不清楚可以问医院，或看医院门口的牌子。"),
+        error_messages={
+            "required": _("请选择医院等级。"),
+            "invalid_choice": _("请选择医院等级。"),
+        },
+    )
+    care_type = forms.ChoiceField(
+        label=_("看病方式"),
+        choices=CareType.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择住院、普通门诊或门诊慢特病。"),
+            "invalid_choice": _("请选择住院、普通门诊或门诊慢特病。"),
+        },
+    )
+    admission_date = forms.DateField(
+        label=_("入院日期（门诊填看病那天）"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("请填写入院日期。"),
+            "invalid": _("请按 年-月-日 填写日期，例如 2026-03-15。"),
+        },
+    )
+    discharge_date = forms.DateField(
+        label=_("出院日期（门诊填看病那天）"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("请填写出院日期。"),
+            "invalid": _("请按 年-月-日 填写日期，例如 2026-03-20。"),
+        },
+    )
+    reason = forms.ChoiceField(
+        label=_("为什么没有在医院直接结算"),
+        choices=ReimbursementReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择没有直接结算的原因。"),
+            "invalid_choice": _("请选择没有直接结算的原因。"),
+        },
+    )
+    note = PlainTextField(
+        label=_("补充说明"),
+        max_length=500,
+        required=False,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：慢特病的病名，或者出院那天发生了什么。"),
+    )
+    amount_a = AmountField(
+        label=_("甲类费用（元）"),
+        help_text=_("看费用明细清单：医保目录内、全部纳入报销范围的药品和项目。"),
+    )
+    amount_b = AmountField(
+        label=_("乙类费用（元）"),
+        help_text=_("医保目录内、需要自己先付一部分的药品和项目。"),
+    )
+    b_share = AmountField(
+        label=_("乙类先行自付比例（%）"),
+        max_value=Decimal(100),
+        help_text=_("常见为 5% 到 20%，以就医地规定为准。"),
+        messages={"max_value": _("比例最多是 100。")},
+    )
+    amount_c = AmountField(
+        label=_("丙类（自费）费用（元）"),
+        help_text=_("医保目录外的药品和项目，医保不报销。"),
+    )
+    invoices = UploadsField(
+        label=_("医疗收费票据（发票）"),
+        help_text=_("拍照或扫描，PDF、JPG 或 PNG，每个 10 MB 以内，可以选多个。"),
+    )
+    itemised_bills = UploadsField(
+        label=_("费用明细清单"),
+        help_text=_("医院打印的每一项费用的清单，可以选多个文件。"),
+    )
+    bank_name = PlainTextField(
+        label=_("开户银行"),
+        max_length=50,
+        help_text=_("例如：中国工商银行上海分行。"),
+    )
+    bank_account = forms.CharField(
+        label=_("本人银行卡号"),
+        required=False,
+        max_length=60,
+        help_text=_("报销款打到申请人本人的银行卡（或社会保障卡的金融账户）。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"max_length": _("银行卡号太长了，请核对。")},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        person: User,
+        kept_account: str = "",
+        pending_kinds: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.kept_account = kept_account
+        self.pending_kinds = pending_kinds
+        source = self.data if self.is_bound else self.initial
+        province = str(source.get("province") or "")
+        province_field = cast(forms.ChoiceField, self.fields["province"])
+        province_field.choices = [("", _("请选择省份")), *filing_forms.province_choices()]
+        # htmx: choosing a province swaps in its cities (the filings endpoint);
+        # without JavaScript a button next to it redraws the form.
+        province_field.widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("filings:cities"),
+                "hx-target": "#id_treatment_city",
+                "hx-swap": "innerHTML",
+                "hx-trigger": "change",
+            }
+        )
+        cities = (
+            filing_forms.city_choices(province) if province.isdigit() and len(province) == 6 else []
+        )
+        city_field = cast(forms.ChoiceField, self.fields["treatment_city"])
+        placeholder = _("请选择城市") if cities else _("请先选择省份")
+        city_field.choices = [("", placeholder), *cities]
+        today = timezone.localdate().isoformat()
+        for name in ("admission_date", "discharge_date"):
+            self.fields[name].widget.attrs["max"] = today
+        for name in ("invoices", "itemised_bills", "bank_account"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]
+        self.account = ""
+
+    def clean_bank_account(self) -> str:
+        raw = self.cleaned_data.get("bank_account") or ""
+        if not raw.strip():
+            if self.kept_account:
+                return self.kept_account
+            raise forms.ValidationError(_("请填写银行卡号。"), code="required")
+        try:
+            number = check_bank_account(raw)
+        except BankAccountError as error:
+            messages: dict[str, Any] = {
+                "digits": _("银行卡号只能是数字，可以带空格。"),
+                "length": _("银行卡号一般是 16 到 19 位，您填了 %(n)d 位，请核对。")
+                % {"n": error.digits},
+                "checksum": _("这个银行卡号的校验位不对，可能有一位填错了，请对照银行卡核对。"),
+            }
+            raise forms.ValidationError(messages[error.code], code=error.code) from error
+        self.account = number
+        return number
+
+    def _check_date(self, name: str) -> None:
+        day = self.cleaned_data.get(name)
+        if day is None:
+            return
+        if day > timezone.localdate():
+            self.add_error(name, _("日期不能晚于今天。"))
+        elif day < EARLIEST_VISIT:
+            self.add_error(name, _("日期太早了，请核对。"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        province, city = data.get("province"), data.get("treatment_city")
+        if province and city:
+            # The city's choices are the province's, so the city names the province.
+            insured_province = (self.person.insured_region_id or "")[:2]
+            if city[:2] == insured_province:
+                self.add_error(
+                    "treatment_city",
+                    _("这里办理的是跨省异地就医的手工报销。在本省看病的，请咨询参保地经办机构。"),
+                )
+        for name in ("admission_date", "discharge_date"):
+            self._check_date(name)
+        admitted, discharged = data.get("admission_date"), data.get("discharge_date")
+        if (
+            admitted
+            and discharged
+            and discharged < admitted
+            and "discharge_date" not in self.errors
+        ):
+            self.add_error("discharge_date", _("出院日期不能早于入院日期。"))
+        if (
+            data.get("reason") == ReimbursementReason.CHRONIC_NOT_LISTED
+            and data.get("care_type")
+            and data["care_type"] != CareType.CHRONIC_OUTPATIENT
+        ):
+            self.add_error("care_type", _("原因选了门诊慢特病，看病方式请选“门诊慢特病”。"))
+        if data.get("reason") == ReimbursementReason.OTHER and not data.get("note"):
+            self.add_error("note", _("选择“其他原因”时，请在这里写清楚原因。"))
+        amounts = ("amount_a", "amount_b", "amount_c")
+        if not any(field in self.errors for field in amounts) and not any(
+            data.get(field) for field in amounts
+        ):
+            self.add_error("amount_a", _("请至少填写一项费用。"))
+        if data.get("amount_b") and data.get("b_share") is None and "b_share" not in self.errors:
+            self.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
+        if data.get("b_share") and not data.get("amount_b") and "b_share" not in self.errors:
+            data["b_share"] = None  # a share without 乙类 costs means nothing
+        missing = {
+            "invoices": (DocumentKind.INVOICE, _("请上传医疗收费票据（发票）的照片或扫描件。")),
+            "itemised_bills": (DocumentKind.ITEMISED_BILL, _("请上传费用明细清单的照片或扫描件。")),
+        }
+        for name, (kind, message) in missing.items():
+            if name not in self.errors and not data.get(name) and kind not in self.pending_kinds:
+                self.add_error(name, message)
+        return data
+
+    def checked_uploads(self) -> list[tuple[str, UploadedFile, str]]:
+        """Files that passed their checks, even when other fields did not: they
+        are kept so that the person does not choose them again."""
+        kept: list[tuple[str, UploadedFile, str]] = []
+        for name, kind in (
+            ("invoices", DocumentKind.INVOICE),
+            ("itemised_bills", DocumentKind.ITEMISED_BILL),
+        ):
+            if name in self.errors:
+                continue
+            for upload, content_type in self.cleaned_data.get(name) or []:
+                kept.append((kind, upload, content_type))
+        return kept
+
+    def bill(self) -> tuple[BillLine, ...]:
+        return tuple(bill_lines(self.cleaned_data))

@@ -311,15 +311,16 @@ class SettlementQuerySet(models.QuerySet["Settlement"]):
 
     def for_staff(self, user: Any) -> SettlementQuerySet:
         """What an agency account may see: cases of people insured in its
-        regions, and cases treated in them (the treatment place's agency
-        manages and audits the care: 就医地管理)."""
+        pooling regions, and cases treated in its treatment regions (the
+        treatment place's agency manages and audits the care, 就医地管理,
+        and assists with large cases, 大额协查)."""
         if user.is_superuser:
             return self
         if not user.is_staff:
             return self.none()
-        regions = user.staff_regions.all()
         return self.filter(
-            Q(insured_region__in=regions) | Q(treatment_city__in=regions.values("region_id"))
+            Q(insured_region__in=user.staff_regions.all())
+            | Q(treatment_city__in=user.staff_treatment_regions.all())
         )
 
     def in_year(self, year: int) -> SettlementQuerySet:

@@ -320,6 +320,11 @@ class CapUse:
             return Decimal(100)
         return min(Decimal(100), (self.used * 100 / self.cap).quantize(Decimal("0.1")))
 
+    @property
+    def bar_width(self) -> Decimal:
+        """The used part of a 100-wide bar; a sliver stays visible once anything is used."""
+        return max(self.used_percent, Decimal(1)) if self.used else Decimal(0)
+
 
 def cap_use(person: User, *, year: int, on: dt.date) -> list[CapUse]:
     """Each care type's annual cap from the person's policies in force on
