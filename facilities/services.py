@@ -24,13 +24,25 @@ COUNT_CAP = 1000
 
 
 def default_origin(user: User | AnonymousUser) -> Region | None:
-    """Where "nearest first" measures from when the person chose no city.
+    """Where "nearest first" measures from when the person chose no city:
+    the destination city (备案地) of the person's filing that covers today,
+    a long-term one before a temporary one; None when there is none (the
+    lookup then asks the person to choose a city)."""
+    if not user.is_authenticated:
+        return None
+    from django.utils import timezone
 
-    It will return the destination city of the user's current filing (备案地)
-    once filings are available to this app; until then it returns None and
-    the lookup asks the person to choose a city.
-    """
-    return None
+    from filings.models import Filing, Status
+
+    today = timezone.localdate()
+    filing = (
+        Filing.objects.filter(person=user, status=Status.EFFECTIVE, start_date__lte=today)
+        .current(today)
+        .select_related("destination__parent")
+        .order_by("group", "-start_date")  # "long_term" sorts before "temporary"
+        .first()
+    )
+    return filing.destination if filing else None
 
 
 @dataclass(frozen=True)

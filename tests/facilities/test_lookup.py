@@ -265,3 +265,15 @@ def test_the_list_is_public(client: Client) -> None:
 
 def test_the_list_refuses_post(client: Client) -> None:
     assert client.post(URL).status_code == 405
+
+
+def test_the_distance_origin_is_the_persons_current_filing_destination(retiree: Any) -> None:
+    from facilities.services import default_origin
+    from filings import rules
+    from tests.conftest import make_filing
+
+    assert default_origin(retiree) is None
+    make_filing(retiree, category=rules.Category.REFERRAL, destination_id="110100")
+    make_filing(retiree, destination_id="310100")  # long-term wins over temporary
+    origin = default_origin(retiree)
+    assert origin is not None and origin.code == "310100"
