@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt, StrIndex
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,10 +100,11 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         query = search.normalise_query(text)
         if not query:
             return self
-        # strpos, not LIKE: the same test, but it keeps the planner on the
-        # bigram index (see facilities.search).
-        return self.alias(_position=StrIndex("search_text", Value(query))).filter(
-            search_grams__contains=search.query_grams(query), _position__gt=0
+        # LIKE (not strpos): PostgreSQL estimates its selectivity from the
+        # column statistics, which keeps it off a full walk of the rank index
+        # for rare names.
+        return self.filter(
+            search_grams__contains=search.query_grams(query), search_text__contains=query
         )
 
     def at_level(self, level: str) -> FacilityQuerySet:

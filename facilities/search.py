@@ -7,7 +7,7 @@ separated by ``|``) and the set of one- and two-character pieces of it
 (``search_grams``). A query's two-character pieces narrow the candidates
 through a GIN index on ``search_grams`` (which also holds province, city,
 kind, tier and services, so filters intersect inside the index); a
-``strpos`` on ``search_text`` then keeps only real substring matches.
+``LIKE`` on ``search_text`` then keeps only real substring matches.
 
 Why not pg_trgm: trigrams cannot index one- and two-character queries
 (``协和``, ``xh``: most Chinese names people type), and with 200,000
@@ -150,12 +150,8 @@ def grams_of(search_text: str) -> list[str]:
 
 
 def query_grams(query: str) -> list[str]:
-    """Pieces every match must contain, to narrow the candidates through the
-    index: the character itself for a one-character query, else two-character
-    pieces that cover the query without overlapping (fewer posting lists to
-    intersect; the substring recheck does the rest)."""
+    """The pieces every match must contain: the character itself for a
+    one-character query, else each two-character piece."""
     if len(query) <= 1:
         return [query] if query else []
-    pieces = {query[i : i + 2] for i in range(0, len(query) - 1, 2)}
-    pieces.add(query[-2:])
-    return sorted(pieces)
+    return sorted({query[i : i + 2] for i in range(len(query) - 1)})

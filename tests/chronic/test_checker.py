@@ -106,7 +106,10 @@ def test_htmx_gets_only_the_verdict(client: Client) -> None:
 )
 def test_hostile_input_never_breaks_the_checker(client: Client, params: dict[str, str]) -> None:
     response = client.get(URL, params)
-    assert response.status_code == 200
+    # A NUL byte may be refused before the view (400); never a server error.
+    assert response.status_code == 200 or (
+        response.status_code == 400 and any("\x00" in value for value in params.values())
+    )
     assert "<script>" not in response.content.decode()
 
 

@@ -156,7 +156,10 @@ def test_a_bad_page_number_shows_a_page_instead_of_an_error(client: Client, page
 )
 def test_hostile_input_never_breaks_the_page(client: Client, params: dict[str, str]) -> None:
     response = client.get(URL, params)
-    assert response.status_code == 200
+    # A NUL byte may be refused before the view (400); never a server error.
+    assert response.status_code == 200 or (
+        response.status_code == 400 and any("\x00" in value for value in params.values())
+    )
     assert "<script>alert(1)</script>" not in response.content.decode()
     assert Facility.objects.count() == 39
 

@@ -52,7 +52,9 @@ def test_a_signed_in_person_sees_their_own_agency_first(client: Client, retiree:
 def test_hostile_input_never_breaks_the_hotlines_page(
     client: Client, params: dict[str, str]
 ) -> None:
-    assert client.get(reverse("notices:hotlines"), params).status_code == 200
+    status = client.get(reverse("notices:hotlines"), params).status_code
+    # A NUL byte may be refused before the view (400); never a server error.
+    assert status == 200 or (status == 400 and any("\x00" in value for value in params.values()))
 
 
 def test_the_banner_shows_upcoming_and_current_notices_on_the_lookup(client: Client) -> None:

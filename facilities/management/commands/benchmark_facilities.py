@@ -13,7 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         client = Client(HTTP_HOST="localhost")
         url = reverse("facilities:list")
         regions = RegionChoices.load()
-        header = f"{'search':<58} {'page':>13} {'queries':>13} {'icontains':>15} {'found':>6}"
+        header = f"{'search':<44} {'page':>13} {'queries':>13} {'icontains':>15} {'found':>6}"
         self.stdout.write(header)
         page_p95s = []
         for search in SEARCHES:
@@ -101,7 +101,7 @@ class Command(BaseCommand):
             found = f"{result.count}{'+' if result.capped else ''}"
             page_p95s.append(page_times[1])
             self.stdout.write(
-                f"{query:<58} {page_times[0]:>6.1f}/{page_times[1]:>6.1f}"
+                f"{unquote(query):<44} {page_times[0]:>6.1f}/{page_times[1]:>6.1f}"
                 f" {query_times[0]:>6.1f}/{query_times[1]:>6.1f}"
                 f" {naive_times[0]:>7.1f}/{naive_times[1]:>7.1f} {found:>6}"
             )
