@@ -194,13 +194,31 @@ def test_the_demo_policies_are_idempotent_and_cover_three_regions_both_schemes()
                 )
                 policy.terms()  # complete enough for the engine
     # 北京 has a lower deductible for later admissions; 上海 has none.
-    beijing = Policy.objects.for_member(
-        insured_region="110100",
-        scheme=Scheme.EMPLOYEE,
-        member_status=MemberStatus.RETIRED,
-        care_type=CareType.INPATIENT,
-    ).get()
+    beijing = (
+        Policy.objects.for_member(
+            insured_region="110100",
+            scheme=Scheme.EMPLOYEE,
+            member_status=MemberStatus.RETIRED,
+            care_type=CareType.INPATIENT,
+        )
+        .in_force(today)
+        .get()
+    )
     assert beijing.later_admission_deductible == Decimal(650)
+    # Last year's settlements (the prepayment quota reads its fourth quarter)
+    # find a 2025 version of every demo policy.
+    for region in ("340100", "110100", "310100"):
+        for care_type in CareType:
+            assert (
+                Policy.objects.for_member(
+                    insured_region=region,
+                    scheme=Scheme.RESIDENT,
+                    member_status="",
+                    care_type=care_type,
+                )
+                .in_force(dt.date(2025, 11, 15))
+                .exists()
+            )
 
 
 # --- the admin ---------------------------------------------------------------

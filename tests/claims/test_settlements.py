@@ -297,3 +297,17 @@ def test_the_settlement_pages_only_answer_get(client: Client, retiree: User) -> 
     client.force_login(retiree)
     assert client.post(LIST).status_code == 405
     assert client.post(reverse("claims:settlement", args=[s.pk])).status_code == 405
+
+
+def test_signed_in_people_find_their_settlements_and_claims_in_the_menu(
+    client: Client, retiree: User
+) -> None:
+    nav = f'href="{LIST}"'
+    claims = f'href="{reverse("claims:reimbursements")}"'
+    home = client.get(reverse("home")).content.decode()
+    assert nav not in home and claims not in home
+    client.force_login(retiree)
+    home = client.get(reverse("home")).content.decode()
+    assert nav in home and claims in home
+    page = client.get(LIST).content.decode()
+    assert f'{nav} aria-current="page"' in page
