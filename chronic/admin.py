@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from chronic.models import ChronicDisease, Qualification
+from portal.audit import AuditedAdmin
 
 
 @admin.register(ChronicDisease)
-class ChronicDiseaseAdmin(admin.ModelAdmin):
+class ChronicDiseaseAdmin(AuditedAdmin):
     list_display = ["name", "scope", "facility_service", "sort_order"]
     list_filter = ["scope"]
     search_fields = ["name", "code"]
@@ -56,7 +57,7 @@ class QualificationForm(forms.ModelForm):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(AuditedAdmin):
     form = QualificationForm
     list_display = ["person", "disease", "insured_region", "recognised_on", "valid_until"]
     list_filter = ["disease__scope", "disease", "recognised_on"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
@@ -29,6 +30,9 @@ class Scope(models.TextChoices):
     REGIONAL = rules.REGIONAL, _("部分地区认定，不能跨省直接结算")
 
 
+@pghistory.track(
+    model_name="ChronicDiseaseAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class ChronicDisease(models.Model):
     """A disease an insured place may recognise for outpatient benefits.
     The five national ones (Scope.NATIONAL) are direct-settled across
@@ -105,6 +109,9 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
         return self.filter(insured_region__in=user.staff_regions.all())
 
 
+@pghistory.track(
+    model_name="QualificationAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Qualification(models.Model):
     """资格认定: the insured place recognised the person for a disease, from a
     day (and until a day, or open-ended), possibly naming the facilities
