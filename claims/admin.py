@@ -234,9 +234,10 @@ def _province_code(value: str | None) -> str:
 def rate_chart(report: reports.Report) -> dict[str, Any]:
     """Geometry of an SVG column chart of the monthly inpatient direct-settlement
     rate with the 70% target as a line (no JavaScript, no library)."""
-    width, height, left, top, bottom = 640, 260, 40, 16, 36
+    # The right margin holds the target line's label.
+    width, height, left, right, top, bottom = 660, 260, 40, 64, 16, 36
     plot = height - top - bottom
-    step = (width - left - 8) / 12
+    step = (width - left - right) / 12
     bar = step * 0.62
 
     def y(percent: Decimal) -> float:
@@ -263,7 +264,8 @@ def rate_chart(report: reports.Report) -> dict[str, Any]:
         "width": width,
         "height": height,
         "left": left,
-        "right": width - 8,
+        "right": width - right,
+        "target_label_x": width - 4,
         "baseline": top + plot,
         "target_y": round(y(reports.DIRECT_RATE_TARGET), 1),
         "gridlines": [{"y": round(y(Decimal(p)), 1), "label": p} for p in (0, 25, 50, 75, 100)],

@@ -476,11 +476,12 @@ def submit_reimbursement(*, person: User, token: uuid.UUID, claim: Claim) -> Rei
     try:
         with transaction.atomic():
             reimbursement.save()
-    except IntegrityError:
+    except IntegrityError as error:
         # The same token won a race a moment ago: that is the application.
         existing = Reimbursement.objects.filter(person=person, submission_token=token).first()
         if existing is None:
-            raise
+            # Another tab claimed the same self-paid case at the same moment.
+            raise ValidationError(_("这次看病已经申请过手工报销。")) from error
         return existing
     ReimbursementLine.objects.bulk_create(
         ReimbursementLine(

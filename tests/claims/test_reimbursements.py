@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -601,3 +603,21 @@ def _permissions(*codenames: str) -> list[Any]:
     from django.contrib.auth.models import Permission
 
     return list(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+
+
+def test_the_claims_list_takes_the_same_number_of_queries_for_one_or_many(
+    client: Client, retiree: User, django_assert_num_queries: Any
+) -> None:
+    make_claim(retiree)
+    make_settlement(retiree, direct=False)
+    client.force_login(retiree)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(LIST).status_code == 200
+    # Ours: the applications with their cities, the self-paid cases not yet claimed.
+    assert len([q for q in one.captured_queries if '"claims_' in q["sql"]]) == 2
+    for _ in range(5):
+        make_claim(retiree)
+        make_settlement(retiree, direct=False)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(LIST)
+    assert page.content.decode().count("用这条记录申请报销") == 6
