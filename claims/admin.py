@@ -38,6 +38,7 @@ from claims.models import (
     SettlementReport,
 )
 from claims.views import document_response
+from portal.audit import AuditedAdmin
 from portal.idnumbers import mask_id_number
 from portal.models import InsuranceRegion, Region, User
 
@@ -79,7 +80,7 @@ def staff_regions(request: HttpRequest) -> QuerySet[InsuranceRegion] | None:
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(AuditedAdmin):
     list_display = [
         "insured_region",
         "scheme",
@@ -167,7 +168,7 @@ class TreatmentProvinceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(admin.ModelAdmin):
+class SettlementAdmin(AuditedAdmin):
     """Settlement records come from the national settlement system: staff read
     them here (and filter the large cases to assist), they never edit them."""
 
@@ -422,7 +423,7 @@ DECISIONS = {
 
 
 @admin.register(Reimbursement)
-class ReimbursementAdmin(admin.ModelAdmin):
+class ReimbursementAdmin(AuditedAdmin):
     list_display = [
         "reference",
         "applicant",

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -48,6 +49,9 @@ class PolicyQuerySet(models.QuerySet["Policy"]):
         )
 
 
+@pghistory.track(
+    model_name="PolicyAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Policy(models.Model):
     """The insured place's money terms (参保地政策: 起付线、支付比例、最高支付
     限额) for one scheme, member status and care type, valid over a period.
@@ -210,6 +214,9 @@ class Policy(models.Model):
         )
 
 
+@pghistory.track(
+    model_name="PolicyBandAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class PolicyBand(models.Model):
     """One cost band of a policy: the ratios paid on the in-scope cost from
     the band below's limit up to `up_to` (the top band has none)."""
@@ -303,11 +310,13 @@ def money_field(label: Any) -> models.DecimalField[Decimal, Decimal]:
 
 class SettlementQuerySet(models.QuerySet["Settlement"]):
     def visible_to(self, user: Any) -> SettlementQuerySet:
-        """The settlements `user` may see: their own. (Relatives acting with
-        a grant are added here, in this one place, as for filings.)"""
+        """The settlements `user` may see: their own, and those of people who
+        granted them access or whose guardian they are (family.access decides)."""
+        from family.access import subject_ids
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(person=user)
+        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
 
     def for_staff(self, user: Any) -> SettlementQuerySet:
         """What an agency account may see: cases of people insured in its
@@ -332,6 +341,9 @@ class SettlementQuerySet(models.QuerySet["Settlement"]):
         return self.filter(total__gte=LARGE_CASE_THRESHOLD)
 
 
+@pghistory.track(
+    model_name="SettlementAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Settlement(models.Model):
     """One cross-province settlement record (跨省异地就医结算记录): a hospital
     stay or an outpatient visit, settled directly under a filing or paid in
@@ -524,11 +536,13 @@ class ReimbursementReason(models.TextChoices):
 
 class ReimbursementQuerySet(models.QuerySet["Reimbursement"]):
     def visible_to(self, user: Any) -> ReimbursementQuerySet:
-        """The applications `user` may see: their own. (Relatives acting with
-        a grant are added here, in this one place.)"""
+        """The applications `user` may see: their own, and those of people who
+        granted them access or whose guardian they are (family.access decides)."""
+        from family.access import subject_ids
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(person=user)
+        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
 
     def for_staff(self, user: Any) -> ReimbursementQuerySet:
         """What an agency account may see: applications of people insured in
@@ -543,6 +557,9 @@ class ReimbursementQuerySet(models.QuerySet["Reimbursement"]):
 BANK_ACCOUNT_SHAPE = r"^\d{16,19}$"
 
 
+@pghistory.track(
+    model_name="ReimbursementAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
+)
 class Reimbursement(models.Model):
     """An application for manual reimbursement of a self-paid cross-province
     case, reviewed by the insured place's agency."""

@@ -31,6 +31,7 @@ from claims.forms import (
     year_to_date,
 )
 from claims.models import Policy, Reimbursement, ReimbursementStatus, Settlement
+from family.middleware import subject_of
 from portal.models import InsuranceRegion, MemberStatus, Scheme, User
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def settlement_list(request: HtmxHttpRequest) -> HttpResponse:
     """The person's cross-province settlements, a year at a time, with every
     year's totals and this year's annual caps used and left."""
     user = _user(request)
-    mine = Settlement.objects.visible_to(user)
+    mine = Settlement.objects.visible_to(user).filter(person=subject_of(request))
     today = timezone.localdate()
     years = list(
         mine.annotate(year=ExtractYear("discharge_date"))
@@ -225,6 +226,7 @@ def reimbursement_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     applications = (
         Reimbursement.objects.visible_to(user)
+        .filter(person=subject_of(request))
         .select_related("treatment_city__parent")
         .order_by("-submitted_at")
     )
@@ -276,6 +278,11 @@ def _initial_from(settlement: Settlement | None) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 def reimbursement_new(request: HttpRequest) -> HttpResponse:
+    if subject_of(request).pk != request.user.pk:
+        # The money goes to the insured person's own bank account: they apply themselves.
+        return render(
+            request, "claims/reimbursement_self_only.html", {"subject": subject_of(request)}
+        )
     """The claim form. Its token makes submitting idempotent; files and the
     bank account that passed their checks are kept while the rest is fixed."""
     user = _user(request)

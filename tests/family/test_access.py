@@ -345,3 +345,23 @@ def test_the_switcher_names_the_grantor_from_the_relatives_side(
     make_grant(retiree, relative, relationship="child")  # 李明 is her child
     (entry,) = access.people_for(relative)
     assert entry["person"] == retiree and entry["relationship"] == "父母" and entry["can_act"]
+
+
+@pytest.mark.parametrize("who", list(PARTIES))
+def test_only_the_right_people_see_a_settlement(client: Client, retiree: User, who: str) -> None:
+    from tests.claims.factories import make_settlement
+
+    settlement = make_settlement(retiree)
+    client.force_login(party(who, retiree))
+    status = client.get(reverse("claims:settlement", args=[settlement.pk])).status_code
+    assert status == (200 if who in CAN_VIEW else 404)
+
+
+def test_a_relative_is_told_that_the_insured_person_applies_for_reimbursement(
+    client: Client, retiree: User, relative: User
+) -> None:
+    make_grant(retiree, relative)
+    client.force_login(relative)
+    client.post(reverse("family:act_as"), {"person": retiree.pk})
+    html = client.get(reverse("claims:reimbursement_new")).content.decode()
+    assert "手工报销需由本人申请" in html
