@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +32,7 @@ DEMO_NOTICE = (
 )
 
 
-def seed_demo_data(stdout: TextIO) -> None:
+def seed_demo_data(stdout: Any) -> None:
     with BEIJING_CSV.open("rb") as stream:
         report = import_facilities(read_table(stream, BEIJING_CSV.name))
     stdout.write(f"Beijing facilities: {report.summary()}")

@@ -75,7 +75,7 @@ def test_a_second_registration_with_the_same_id_number_points_to_login_and_learn
     html = response.content.decode()
     assert "已经注册过账户" in html
     assert reverse("login") in html and reverse("password_reset") in html
-    for secret in (retiree.full_name, retiree.mobile, "13955100001", retiree.masked_mobile):
+    for secret in (retiree.full_name, str(retiree.mobile), "13955100001", retiree.masked_mobile):
         assert secret not in html
     assert User.objects.filter(id_number=retiree.id_number).count() == 1
 
