@@ -411,6 +411,7 @@ def request_change(
     return new
 
 
+@transaction.atomic
 def link_counter_filings(user: User) -> int:
     """Counter filings (地方平台) made for this ID number before the person had
     an account become theirs when they register."""

@@ -19,6 +19,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,24 @@ def database_unavailable() -> HttpResponse:
 
 
 def is_database_outage(error: BaseException | None) -> bool:
-    return isinstance(error, DATABASE_ERRORS)
+    """Whether the error is, or was raised while handling, a lost database."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DATABASE_ERRORS):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400. When the database goes away just as the session is saved,
+    Django reports "the session was deleted" (SessionInterrupted, a 400); that
+    is an outage like any other and gets the 503 page."""
+    if is_database_outage(exception):
+        return database_unavailable()
+    return defaults.bad_request(request, exception)
 
 
 @requires_csrf_token

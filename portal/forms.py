@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
 
 from django import forms
@@ -96,6 +97,12 @@ class RegistrationForm(forms.ModelForm):
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
             raise forms.ValidationError(_("请填写姓名。"), code="required")
+        # Invisible control and format characters (pasted or hostile) make a
+        # name that cannot be read, searched or printed on the 备案表.
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+            raise forms.ValidationError(
+                _("姓名中有看不见的特殊字符，请删除后重新输入。"), code="invisible"
+            )
         return name
 
     def clean_id_number(self) -> str:

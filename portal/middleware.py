@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -54,3 +54,20 @@ class DatabaseUnavailableMiddleware:
             "Database unavailable on %s %s: %s", request.method, request.path, exception
         )
         return database_unavailable()
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the path or the query string is a 400, before any view.
+
+    No legitimate link contains one, and PostgreSQL cannot store or even
+    compare text that does: a view that looks up a reference or a code taken
+    from the URL would fail with a 500. (Form fields reject NUL themselves.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return HttpResponseBadRequest("Bad request: NUL byte", content_type="text/plain")
+        return self.get_response(request)

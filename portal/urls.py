@@ -58,4 +58,5 @@ urlpatterns = [
 ]
 
 # A database outage met outside a view (in middleware) is a 503 too.
+handler400 = "portal.errors.bad_request"
 handler500 = "portal.errors.server_error"

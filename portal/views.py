@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,9 +27,11 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        linked = link_counter_filings(user)
-        link_grants(user)
+        # The account and everything linked to it, or none of it.
+        with transaction.atomic():
+            user = form.save()
+            linked = link_counter_filings(user)
+            link_grants(user)
         login(request, user, backend="portal.backends.IdNumberOrMobileBackend")
         messages.success(request, _("注册成功，您已登录。"))
         if linked:

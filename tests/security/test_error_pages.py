@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
 
-from portal.errors import server_error
+from portal.errors import bad_request, server_error
 
 pytestmark = pytest.mark.django_db
 
@@ -61,4 +64,23 @@ def test_a_database_outage_outside_a_view_reaches_handler500_and_is_a_503() -> N
     except OperationalError:
         assert sys.exc_info()[0] is OperationalError
         response = server_error(request)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+
+
+def test_other_bad_requests_stay_400() -> None:
+    assert bad_request(RequestFactory().get("/"), BadRequest("nonsense")).status_code == 400
+
+
+def test_a_session_lost_with_the_database_is_a_503_not_a_400() -> None:
+    request = RequestFactory().get("/")
+    try:
+        try:
+            try:
+                raise OperationalError("server closed the connection unexpectedly")
+            except OperationalError:
+                raise UpdateError  # noqa: B904 - as Django's session backend does
+        except UpdateError:
+            raise SessionInterrupted("The request's session was deleted")  # noqa: B904
+    except SessionInterrupted as error:
+        response = bad_request(request, error)
     assert response.status_code == 503 and response["Retry-After"] == "30"
