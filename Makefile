@@ -7,11 +7,14 @@ HOST_PORT ?= 127.0.0.1:8000
 # Local development: DEBUG on (static files from the app, demo data allowed).
 RUN_ENV := DEBUG=1
 
-.PHONY: run test install lint typecheck check pytest migrate seed clean-db help
+.PHONY: run test install lint typecheck check pytest migrate seed clean-db help test-browser test-outage bench
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve http://$(HOST_PORT)"
 	@echo "make test  - ruff, mypy, Django checks, migrations check, the test suite"
+	@echo "make test-browser - the journeys in headless Chromium, with axe-core checks"
+	@echo "make test-outage  - stop and restart a throwaway PostgreSQL under a live gunicorn"
+	@echo "make bench - gunicorn + locust on loopback: p50/p95 and requests per second"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -51,6 +54,25 @@ pytest: install
 	$(BIN)/pytest -n 2
 
 test: lint typecheck check pytest
+
+# Browser tests: pytest-playwright with the system Chromium (Debian package
+# `chromium`; Playwright never downloads a browser here). One process: two
+# browsers on two cores only slow each other down.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: install
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install chromium fonts-noto-cjk"; exit 1; }
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -p no:xdist -m browser tests/browser
+
+# The database-outage test: its own throwaway PostgreSQL and gunicorn (about a minute).
+test-outage: install
+	$(BIN)/pytest -p no:xdist -m outage tests/reliability/test_outage.py
+
+# Load benchmark (bounded, loopback only): seeds demo data at scale into its own
+# database once, then runs each scenario for BENCH_SECONDS with locust.
+BENCH_SCALE ?= 100000
+BENCH_SECONDS ?= 30
+bench: install
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS)
 
 # Stop the embedded server and delete its data (demo data is rebuilt by `make run`).
 clean-db:

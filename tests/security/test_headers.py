@@ -145,3 +145,11 @@ def test_the_health_check_answers_ok_without_login_or_https_redirect(
     settings.SECURE_SSL_REDIRECT = True
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    "url", ["/verify/%00/", "/filings/BA%00/", "/claims/estimate/?province=%00", "/%00"]
+)
+def test_a_nul_byte_in_the_address_is_a_plain_400(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 400
