@@ -301,6 +301,9 @@ class Filing(models.Model):
                 fields=["insured_region", "-submitted_at"], name="filing_region_newest_idx"
             ),
             models.Index(fields=["status", "-submitted_at"], name="filing_status_newest_idx"),
+            models.Index(fields=["destination", "-submitted_at"], name="filing_dest_newest_idx"),
+            # The admin search ORs reference, ID number and name: each needs an index.
+            models.Index(fields=["person_name"], name="filing_person_name_idx"),
             # Search by a masked ID number: its first and last four characters.
             models.Index(
                 Left("person_id_number", 4),

@@ -163,3 +163,13 @@ def test_the_four_roles_exist_with_their_permissions() -> None:
     assert "filings.change_filingsettings" in perms(POLICY_EDITOR)
     assert Group.objects.filter(name=FACILITY_MAINTAINER).exists()
     assert Permission.objects.filter(codename="view_full_id_number").exists()
+
+
+def test_search_finds_by_reference_full_id_or_name_in_any_case(
+    desk: Client, two: dict[str, Filing], retiree: User
+) -> None:
+    url = reverse("admin:filings_filing_changelist")
+    change = reverse("admin:filings_filing_change", args=[two["hefei"].pk])
+    for term in (two["hefei"].reference.lower(), retiree.id_number.lower(), retiree.full_name):
+        assert change in desk.get(url, {"q": term}).content.decode(), term
+    assert change not in desk.get(url, {"q": "张"}).content.decode()  # a name is matched whole
