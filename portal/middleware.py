@@ -57,17 +57,22 @@ class DatabaseUnavailableMiddleware:
 
 
 class RejectNulBytesMiddleware:
-    """A NUL byte in the path or the query string is a 400, before any view.
+    """A NUL byte in the path is a 400, before any view; one in the query
+    string is dropped.
 
     No legitimate link contains one, and PostgreSQL cannot store or even
     compare text that does: a view that looks up a reference or a code taken
-    from the URL would fail with a 500. (Form fields reject NUL themselves.)"""
+    from the address would fail with a 500. In the query string it is removed
+    rather than refused, so that a garbled shared link still opens the page
+    (its form then says what is missing). Form fields refuse NUL themselves."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        query = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or "%00" in query or "\x00" in query:
+        if "\x00" in request.path:
             return HttpResponseBadRequest("Bad request: NUL byte", content_type="text/plain")
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            request.META["QUERY_STRING"] = query.replace("%00", "").replace("\x00", "")
         return self.get_response(request)

@@ -15,9 +15,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls
-# the tests make between page actions are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Playwright's sync API runs an event loop in the test thread; the ORM
+    # calls the tests make between page actions are still plain synchronous
+    # code. Only for a browser run (`-m browser`), never for `make test`.
+    if config.getoption("markexpr") == "browser":
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")

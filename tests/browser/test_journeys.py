@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import FilePayload, Page, expect
 
@@ -13,7 +15,7 @@ from filings.models import Filing
 from portal.idnumbers import make_id_number
 from portal.models import User
 from tests.browser.conftest import BROWSER, PolicyWatch, check_accessibility, screenshot
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import PASSWORD, make_filing, make_person
 
 pytestmark = BROWSER
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -177,3 +179,31 @@ def test_the_outage_page_reads_well(page: Page, live_server: Any) -> None:
     expect(page.locator("h1")).to_have_text("服务暂时不可用，请稍后再试")
     check_accessibility(page, "503 page")
     screenshot(page, "outage-503")
+
+
+def test_the_agency_admin_works_under_the_content_security_policy(
+    page: Page, live_server: Any, csp_watch: PolicyWatch
+) -> None:
+    admin: User = make_person(is_staff=True, is_superuser=True)
+    filing = make_filing(make_person(), status="submitted")
+    # Signed in with the second factor (tests/conftest.py), then handed to the browser.
+    client = Client()
+    client.force_login(admin)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+    for path in [
+        "/admin/",
+        "/admin/filings/filing/",
+        f"/admin/filings/filing/{filing.pk}/change/",
+        f"/admin/portal/user/{admin.pk}/change/",
+        "/admin/portal/user/add/",
+    ]:
+        page.goto(live_server.url + path)
+        expect(page.locator("#content")).to_be_visible()
+    # The review box on a submitted filing is styled from the static file.
+    page.goto(live_server.url + f"/admin/filings/filing/{filing.pk}/change/")
+    box = page.locator(".review-box")
+    expect(box).to_be_visible()
+    assert box.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"

@@ -147,15 +147,6 @@ def test_pressing_log_in_while_locked_does_not_move_the_end_of_the_lock(
     assert AccessAttempt.objects.get().attempt_time == before
 
 
-def test_the_admin_login_is_locked_too(client: Client, reviewer: User) -> None:
-    for _ in range(5):
-        client.post(reverse("admin:login"), {"username": reviewer.mobile, "password": "nope"})
-    response = client.post(
-        reverse("admin:login"), {"username": reviewer.mobile, "password": PASSWORD}
-    )
-    assert response.status_code == 429
-
-
 def test_the_lockout_page_is_in_english_after_the_switch(client: Client, retiree: User) -> None:
     client.cookies["django_language"] = "en"
     for _ in range(5):
