@@ -11,8 +11,7 @@ def test_every_string_in_the_english_catalogue_is_translated() -> None:
     untranslated = [
         e.msgid
         for e in po
-        if not e.obsolete
-        and not (e.msgstr or (e.msgid_plural and all(e.msgstr_plural.values())))
+        if not e.obsolete and not (e.msgstr or (e.msgid_plural and all(e.msgstr_plural.values())))
     ]
     fuzzy = [e.msgid for e in po.fuzzy_entries()]
     assert untranslated == []
