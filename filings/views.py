@@ -389,6 +389,11 @@ def journey_submit(request: HttpRequest) -> HttpResponse:
     if done is not None:  # a double click or a retried POST
         return redirect("filings:done", reference=done.reference)
     draft = FilingDraft.objects.filter(owner=user, token=token).select_related("person").first()
+    if draft is None:
+        # The same submit may have just finished in another request and removed the draft.
+        done = Filing.objects.visible_to(user).filter(submission_token=token).first()
+        if done is not None:
+            return redirect("filings:done", reference=done.reference)
     if draft is None or journey.first_unanswered(draft.data):
         messages.warning(request, _("备案内容已过期或不完整，请检查后再提交。"))
         return redirect("filings:new")
