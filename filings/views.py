@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
@@ -61,7 +62,8 @@ def _user(request: HttpRequest) -> User:
 
 # --- my filings -----------------------------------------------------------
 
-CHANNEL_TABS = [("", _("全部"))] + [(c.value, c.label) for c in Channel]
+# Lazy: this list is built at import time, the language is chosen per request.
+CHANNEL_TABS = [("", gettext_lazy("全部"))] + [(c.value, c.label) for c in Channel]
 
 
 @require_GET

@@ -414,3 +414,11 @@ def test_a_downtime_notice_shows_on_the_filing_pages(client: Client, retiree: Us
         "系统升级，暂停备案服务"
         in client.get(reverse("filings:step", args=["category"])).content.decode()
     )
+
+
+def test_the_channel_tabs_follow_the_chosen_language(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("filings:list")).content.decode()
+    assert ">All <" in html or ">All<" in html
+    assert "全部" not in html
