@@ -209,12 +209,12 @@ def _step_form(step: str, request: HttpRequest, draft: FilingDraft, bound: bool)
 
 
 STEP_TITLES = {
-    "category": _("选择备案类型"),
-    "destination": _("去哪里就医"),
-    "dates": _("备案开始日期"),
-    "details": _("就医信息"),
-    "evidence": _("证明材料"),
-    "consent": _("知情同意书"),
+    "category": gettext_lazy("选择备案类型"),
+    "destination": gettext_lazy("去哪里就医"),
+    "dates": gettext_lazy("备案开始日期"),
+    "details": gettext_lazy("就医信息"),
+    "evidence": gettext_lazy("证明材料"),
+    "consent": gettext_lazy("知情同意书"),
 }
 
 

@@ -422,3 +422,12 @@ def test_the_channel_tabs_follow_the_chosen_language(client: Client, retiree: Us
     html = client.get(reverse("filings:list")).content.decode()
     assert ">All <" in html or ">All<" in html
     assert "全部" not in html
+
+
+def test_the_journey_step_titles_follow_the_chosen_language(client: Client, retiree: User) -> None:
+    client.force_login(retiree)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    step(client, "category", {"category": "other"})
+    html = client.get(reverse("filings:step", args=["destination"])).content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "去哪里就医" not in title
