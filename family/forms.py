@@ -8,19 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from family.models import GUARDIAN_AGE_LIMIT, Relationship, Scope
+from filings.forms import DateInput
 from filings.uploads import check_upload
 from portal.forms import insurance_region_choices
 from portal.idnumbers import birth_date, validate_id_number
 from portal.models import Scheme, User
 
 MAX_GRANT_YEARS = 5
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class GrantForm(forms.Form):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -85,15 +84,7 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Filing]) -> QuerySet[Filing]:
         if self.value() != "yes":
             return queryset
-        # Submitted before the last working day ended: not settled "by the next working day".
-        today = timezone.localdate()
-        cutoff = today - dt.timedelta(days=1)
-        while cutoff.weekday() >= 5:
-            cutoff -= dt.timedelta(days=1)
-        start_of_cutoff = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-        return queryset.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff).exclude(
-            channel="local"
-        )
+        return queryset.overdue()  # type: ignore[attr-defined]
 
 
 class FilingEventInline(admin.TabularInline):

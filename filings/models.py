@@ -191,6 +191,19 @@ class FilingQuerySet(models.QuerySet["Filing"]):
             .order_by("-group", "start_date")  # temporary before long-term: more specific
         )
 
+    def overdue(self, today: dt.date | None = None) -> FilingQuerySet:
+        """Online filings still waiting after the next working day ended
+        (Filing.is_overdue, as a query): submitted before the last working
+        day before today."""
+        today = today or timezone.localdate()
+        cutoff = today - dt.timedelta(days=1)
+        while cutoff.weekday() >= 5:
+            cutoff -= dt.timedelta(days=1)
+        start_of_cutoff = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+        return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff).exclude(
+            channel=Channel.LOCAL
+        )
+
     def overlapping(self, *, group: str, start: dt.date, end: dt.date | None) -> FilingQuerySet:
         qs = self.filter(group=group).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
         return qs if end is None else qs.filter(start_date__lte=end)

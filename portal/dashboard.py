@@ -45,10 +45,7 @@ def dashboard_for(user: Any) -> dict[str, Any]:
         .order_by("-n")[:10]
     )
     provinces = dict(Region.objects.provinces().values_list("code", "name"))
-    pending = filings.filter(status=Status.SUBMITTED)
-    overdue = sum(
-        1 for f in pending.only("submitted_at", "status", "channel")[:5000] if f.is_overdue()
-    )
+    overdue = filings.overdue().count()
     data = {
         "pending": by_status.get(Status.SUBMITTED, 0),
         "overdue": overdue,

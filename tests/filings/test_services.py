@@ -328,3 +328,19 @@ def test_covering_finds_the_filing_for_an_admission_day_and_city(retiree: User) 
     assert not found(
         person_id_number=retiree.id_number, city_code="110100", day=TODAY - dt.timedelta(days=1)
     ).exists()
+
+
+def test_the_overdue_query_agrees_with_is_overdue_on_every_weekday(retiree: User) -> None:
+    base = timezone.make_aware(dt.datetime(2026, 11, 2, 10, 0))  # a Monday
+    filings = [
+        make_filing(
+            make_person(),
+            status=Status.SUBMITTED,
+            decided_at=None,
+            submitted_at=base + dt.timedelta(days=d),
+        )
+        for d in range(9)
+    ]
+    for today in (dt.date(2026, 11, 2) + dt.timedelta(days=d) for d in range(12)):
+        expected = {f.pk for f in filings if f.is_overdue(today)}
+        assert set(Filing.objects.overdue(today).values_list("pk", flat=True)) == expected, today
