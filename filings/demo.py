@@ -8,7 +8,6 @@ import datetime as dt
 import random
 from typing import Any
 
-import pgtrigger
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from filings.models import (
     Status,
 )
 from filings.services import next_reference
+from portal.bulk import copy_instances
 from portal.idnumbers import make_id_number
 from portal.models import MemberStatus, Scheme, User
 
@@ -237,7 +237,4 @@ def seed_bulk_filings(people: list[User], *, seed: int = 2022) -> int:
                 **extra,
             )
         )
-    # Synthetic demo rows are not changes anyone made: no audit rows for them.
-    with pgtrigger.ignore("filings.Filing:insert_insert"):
-        Filing.objects.bulk_create(batch, batch_size=5000)
-    return len(batch)
+    return copy_instances(Filing, batch)

@@ -40,3 +40,51 @@ def test_scale_means_at_least_that_many_so_a_second_run_adds_nothing() -> None:
     from filings.models import Filing
 
     assert Filing.objects.filter(person__mobile__startswith="170").count() == synthetic
+
+
+def test_a_larger_scale_tops_up_people_and_their_filings_without_audit_rows() -> None:
+    from django.apps import apps
+
+    from filings.models import Filing
+
+    FilingAudit = apps.get_model("filings", "FilingAudit")
+    UserAudit = apps.get_model("portal", "UserAudit")
+
+    call_command("seed_demo", "--force", "--scale", "20", stdout=io.StringIO())
+    user_audit = UserAudit.objects.count()
+    filing_audit = FilingAudit.objects.count()
+    call_command("seed_demo", "--force", "--scale", "45", stdout=io.StringIO())
+    synthetic = User.objects.filter(mobile__startswith="170")
+    assert synthetic.count() == 45
+    assert Filing.objects.filter(person__in=synthetic).count() == 45
+    # Synthetic rows are not changes anyone made: the audit trail stays as it was.
+    assert User.pgh_event_model.objects.count() == user_audit  # type: ignore[attr-defined]
+    assert Filing.pgh_event_model.objects.count() == filing_audit  # type: ignore[attr-defined]
+    for filing in Filing.objects.filter(person__in=synthetic).select_related("person"):
+        assert filing.person is not None
+        assert filing.person_id_number == filing.person.id_number
+        assert filing.insured_region_id == filing.person.insured_region_id
+        assert filing.destination_id[:2] != filing.insured_region_id[:2]
+
+
+def test_bulk_people_get_distinct_valid_id_numbers_across_many_birth_date_steps() -> None:
+    from portal.management.commands.seed_demo import _bulk_person
+
+    people = [_bulk_person(i, "!") for i in range(0, 7 * 1000 * 4 + 7)]
+    numbers = [p.id_number for p in people]
+    assert len(set(numbers)) == len(numbers)
+    for number in numbers[::997]:
+        validate_id_number(number)
+    births = {n[6:14] for n in numbers}
+    assert len(births) == 5  # a new birth date every 1,000 people of a city
+
+
+def test_copy_with_skip_existing_leaves_out_a_clashing_row_and_keeps_the_rest() -> None:
+    from portal.bulk import copy_instances
+    from portal.management.commands.seed_demo import _bulk_person
+
+    first, second = _bulk_person(0, "!"), _bulk_person(1, "!")
+    first.save()
+    clash = _bulk_person(0, "!")  # same ID number and mobile as `first`
+    assert copy_instances(User, [clash, second], skip_existing=True) == 1
+    assert User.objects.filter(mobile__startswith="170").count() == 2
