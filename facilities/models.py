@@ -100,12 +100,16 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         query = search.normalise_query(text)
         if not query:
             return self
+        grams = search.query_grams(query)
+        if grams == [query]:
+            # The query is one whole piece (协和, xh, 医院): containing the
+            # piece is the match, and PostgreSQL estimates it well from the
+            # array's statistics, so no LIKE to recheck and misestimate.
+            return self.filter(search_grams__contains=grams)
         # LIKE (not strpos): PostgreSQL estimates its selectivity from the
         # column statistics, which keeps it off a full walk of the rank index
         # for rare names.
-        return self.filter(
-            search_grams__contains=search.query_grams(query), search_text__contains=query
-        )
+        return self.filter(search_grams__contains=grams, search_text__contains=query)
 
     def at_level(self, level: str) -> FacilityQuerySet:
         """'3' any 三级, '3a' 三级甲等, '0' 未定级 (see LEVEL_FILTERS)."""

@@ -3,11 +3,18 @@
 A facility is found by a piece of its name or an alias in Chinese characters,
 in full pinyin (``xiehe``) or in pinyin initials (``xh`` finds 协和). Each
 facility stores one lower-case ``search_text`` (names, pinyin and initials,
-separated by ``|``) and the set of one- and two-character pieces of it
-(``search_grams``). A query's two-character pieces narrow the candidates
-through a GIN index on ``search_grams`` (which also holds province, city,
-kind, tier and services, so filters intersect inside the index); a
-``LIKE`` on ``search_text`` then keeps only real substring matches.
+separated by ``|``) and the set of one- and two-character pieces of it,
+plus the three-letter pieces of its Latin runs (``search_grams``). A query's
+pieces narrow the candidates through a GIN index on ``search_grams`` (which
+also holds province, city, kind, tier and services, so filters intersect
+inside the index); a ``LIKE`` on ``search_text`` then keeps only real
+substring matches.
+
+Why three letters for pinyin: two Chinese characters are already a rare
+piece (协和), but two letters are not: ``ng`` is in 97% of the names, and
+``xiehe`` through its two-letter pieces matched 4,272 candidates for 2
+results, each read from the table to be checked. Its three-letter pieces
+(xie, ieh, ehe) leave a handful.
 
 Why not pg_trgm: trigrams cannot index one- and two-character queries
 (``协和``, ``xh``: most Chinese names people type), and with 200,000
@@ -139,19 +146,29 @@ def index_values(
     return "".join(readings[0]) if label else "", text, grams_of(text)
 
 
+_LATIN_RUN = re.compile(r"[\x00-\x7f]{3,}")
+
+
 def grams_of(search_text: str) -> list[str]:
-    """The distinct one- and two-character pieces of each part (pieces never
-    straddle a separator), sorted for a stable stored value."""
+    """The distinct one- and two-character pieces of each part and the
+    three-character pieces of its runs of Latin letters and digits (pieces
+    never straddle a separator), sorted for a stable stored value."""
     grams: set[str] = set()
     for part in search_text.split(SEPARATOR):
         grams.update(part)
         grams.update(part[i : i + 2] for i in range(len(part) - 1))
+        for run in _LATIN_RUN.findall(part):
+            grams.update(run[i : i + 3] for i in range(len(run) - 2))
     return sorted(grams)
 
 
 def query_grams(query: str) -> list[str]:
     """The pieces every match must contain: the character itself for a
-    one-character query, else each two-character piece."""
+    one-character query, each three-letter piece of a Latin query (pinyin,
+    initials, digits) of three or more, else each two-character piece. A
+    Latin query found inside a name lies inside one Latin run of a part, so
+    its three-letter pieces are among that part's grams."""
     if len(query) <= 1:
         return [query] if query else []
-    return sorted({query[i : i + 2] for i in range(len(query) - 1)})
+    size = 3 if len(query) >= 3 and query.isascii() else 2
+    return sorted({query[i : i + size] for i in range(len(query) - size + 1)})

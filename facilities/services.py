@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from portal.models import User
 
 PAGE_SIZE = 20
+SEARCH_COLUMNS = ("search_text", "search_grams")
 # Counting every match of a very common word costs more than it tells:
 # past this many the page says "more than 1000" and asks for a narrower search.
 COUNT_CAP = 1000
@@ -80,7 +81,9 @@ def find_facilities(
     if criteria.service:
         found = found.offering(criteria.service)
     found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
-    return found.select_related("city__parent")
+    # The search columns hold hundreds of pieces a row: reading them back
+    # cost more than the search itself.
+    return found.select_related("city__parent").defer(*SEARCH_COLUMNS)
 
 
 @dataclass(frozen=True)

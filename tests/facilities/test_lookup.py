@@ -237,20 +237,20 @@ def test_the_form_pushes_the_search_into_the_url(client: Client) -> None:
     assert 'hx-push-url="true"' in html and 'hx-get="/facilities/"' in html
 
 
-def test_the_list_page_takes_three_queries_for_a_visitor(
+def test_the_list_page_takes_two_queries_for_a_visitor(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    client.get(URL)  # regions are read once, then kept
-    with django_assert_num_queries(3):  # count, page, downtime notices
+    client.get(URL)  # regions and downtime notices are read once, then kept
+    with django_assert_num_queries(2):  # count, page
         client.get(URL, {"q": "医院", "province": "110000", "level": "3a", "service": "inpatient"})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get(URL, {"sort": "distance", "near": "120100"})
 
 
 def test_the_list_page_reads_the_regions_once_when_they_are_not_kept(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(4):  # regions, count, page, downtime notices
         client.get(URL, {"q": "协和"})
 
 
@@ -280,3 +280,12 @@ def test_the_distance_origin_is_the_persons_current_filing_destination(retiree: 
     make_filing(retiree, destination_id="310100")  # long-term wins over temporary
     origin = default_origin(retiree)
     assert origin is not None and origin.code == "310100"
+
+
+def test_a_name_with_digits_is_found_by_its_digits_and_by_pinyin_around_them(
+    client: Client,
+) -> None:
+    make_facility(code="H11010800301", name="北京301医院", province_id="110000", city_id="110100")
+    for query in ("301", "j301", "bj301", "301yy", "301医院", "jing301yi"):
+        assert "北京301医院" in names(client, q=query), query
+    assert "北京301医院" not in names(client, q="302")

@@ -35,3 +35,33 @@ def test_a_query_needs_every_two_character_piece_or_the_character_itself() -> No
     assert set(search.query_grams("协和医院")) == {"协和", "和医", "医院"}
     assert search.query_grams("协") == ["协"]
     assert search.query_grams("") == []
+
+
+def test_latin_runs_also_get_three_letter_pieces_and_chinese_does_not() -> None:
+    grams = set(search.grams_of("解放军总医院301|jiefangjunzongyiyuan301|jfjzyy301"))
+    assert {"jie", "n30", "301", "zyy", "jfj"} <= grams
+    assert not any(len(g) == 3 and not g.isascii() for g in grams)
+    assert "1|j" not in grams and "01j" not in grams  # never across a separator
+
+
+def test_a_latin_query_of_three_or_more_needs_its_three_letter_pieces() -> None:
+    assert search.query_grams("xiehe") == ["ehe", "ieh", "xie"]
+    assert search.query_grams("xh") == ["xh"]  # too short for three
+    assert set(search.query_grams("301医院")) == {"30", "01", "1医", "医院"}
+
+
+def test_every_piece_of_a_name_in_any_form_is_found_through_the_grams() -> None:
+    """The index never loses a match: for every substring of every part, the
+    grams the query needs are among the facility's grams."""
+    for name, aliases in [
+        ("中国人民解放军总医院（301医院）", ["301医院"]),
+        ("重庆市长寿区人民医院", []),
+        ("北京大学第三医院", ["北医三院"]),
+    ]:
+        text = search.search_text_for(name, aliases)
+        grams = set(search.grams_of(text))
+        for part in text.split(search.SEPARATOR):
+            for start in range(len(part)):
+                for end in range(start + 1, min(len(part), start + 12) + 1):
+                    query = search.normalise_query(part[start:end])
+                    assert set(search.query_grams(query)) <= grams, (name, query)
