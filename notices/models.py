@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -99,3 +100,45 @@ class DowntimeNotice(models.Model):
     @property
     def page_labels(self) -> list[str]:
         return [str(AffectedPage(p).label) for p in self.pages if p in AffectedPage.values]
+
+
+# The banner on the lookup and filing pages reads this list on every request;
+# notices are few and change rarely, so it comes from the cache (shared by
+# every app server when REDIS_URL is set). Saving or deleting a notice clears
+# it; BANNER_CACHE_SECONDS bounds how late any other change shows.
+BANNER_CACHE_KEY = "notices:not-over:v1"
+BANNER_CACHE_SECONDS = 30
+
+
+def notices_not_over(now: dt.datetime | None = None) -> list[DowntimeNotice]:
+    """Every notice that is upcoming or under way, earliest first."""
+    now = now or timezone.now()
+    notices: list[DowntimeNotice] | None = cache.get(BANNER_CACHE_KEY)
+    if notices is None:
+        notices = list(
+            DowntimeNotice.objects.showing(now).select_related("region").order_by("starts_at", "pk")
+        )
+        cache.set(BANNER_CACHE_KEY, notices, BANNER_CACHE_SECONDS)
+    return [n for n in notices if n.ends_at > now]
+
+
+def banner_notices(
+    page: str, codes: Iterable[str], now: dt.datetime | None = None, limit: int = 5
+) -> list[DowntimeNotice]:
+    """What the banner on `page` shows: nationwide notices and those for any
+    of the region `codes`; the same rule as
+    ``DowntimeNotice.objects.showing().affecting(page).for_regions(codes)``."""
+    wanted = set(codes)
+    return [
+        n
+        for n in notices_not_over(now)
+        if page in n.pages and (n.region_id is None or n.region_id in wanted)
+    ][:limit]
+
+
+def forget_banner_notices(**kwargs: object) -> None:
+    cache.delete(BANNER_CACHE_KEY)
+
+
+models.signals.post_save.connect(forget_banner_notices, sender=DowntimeNotice)
+models.signals.post_delete.connect(forget_banner_notices, sender=DowntimeNotice)

@@ -21,6 +21,15 @@ def _fast_password_hasher(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the database rolls back after a
+    test, the in-process cache would not (cached banner notices, rate limits)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
     """`client.force_login(staff)` stands for a complete sign-in, second
     factor included; tests of the second factor itself sign in through the

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from notices.models import DowntimeNotice
+from notices.models import banner_notices
 from portal.models import Region
 
 register = template.Library()
@@ -17,7 +17,8 @@ def downtime_banner(
 ) -> dict[str, Any]:
     """Upcoming and current downtime notices for `page` ("filing", "lookup"):
     nationwide ones, those for `region` (and its province) and, for a
-    signed-in person, those for their insured region. One query.
+    signed-in person, those for their insured region. From the cache
+    (notices.models.banner_notices), at most one query.
 
     Usage: ``{% load notices %}{% downtime_banner "filing" %}``.
     """
@@ -32,11 +33,5 @@ def downtime_banner(
     if insured:
         codes.update({insured, insured[:2] + "0000"})
     now = timezone.now()
-    notices = list(
-        DowntimeNotice.objects.showing(now)
-        .affecting(page)
-        .for_regions(codes)
-        .select_related("region")
-        .order_by("starts_at", "pk")[:5]
-    )
+    notices = banner_notices(page, codes, now)
     return {"notices": notices, "now": now, "request": request}

@@ -85,6 +85,27 @@ def test_the_banner_tag_works_for_the_filing_pages_and_the_insured_region(retire
     assert "合肥备案系统停机" in html
 
 
+def test_the_banner_comes_from_the_cache_and_a_saved_or_deleted_notice_shows_at_once(
+    client: Client,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("facilities:list")
+    client.get(url)  # fills the cache (no notice yet)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not [q for q in queries.captured_queries if "notices_downtimenotice" in q["sql"]]
+    first = notice(2, message="明晚停机")  # saving clears the cached list
+    assert "明晚停机" in client.get(url).content.decode()
+    first.message = "改到后天停机"
+    first.save()
+    html = client.get(url).content.decode()
+    assert "改到后天停机" in html and "明晚停机" not in html
+    first.delete()
+    assert "改到后天停机" not in client.get(url).content.decode()
+
+
 def test_the_notices_page_lists_current_upcoming_and_recently_ended(client: Client) -> None:
     notice(3, message="即将停机的公告")
     notice(-48, length=2, message="上周的停机")
