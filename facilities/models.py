@@ -121,8 +121,10 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         return self.filter(services__contains=[service])
 
     def ranked(self) -> FacilityQuerySet:
-        """Higher level first, then in pinyin order (how people scan a list)."""
-        return self.order_by("-tier", "-grade", "pinyin", "pk")
+        """Higher level first, then in pinyin order (how people scan a list);
+        the real directory before synthetic demo rows (a demo database holds
+        both; a real one has no synthetic rows, so nothing changes there)."""
+        return self.order_by("is_synthetic", "-tier", "-grade", "pinyin", "pk")
 
     def nearest_to(self, region: Region) -> FacilityQuerySet:
         """Closest to the region's centre first; facilities without
@@ -207,7 +209,7 @@ class Facility(models.Model):
     class Meta:
         verbose_name = _("定点医药机构")
         verbose_name_plural = _("定点医药机构")
-        ordering = ["-tier", "-grade", "pinyin", "pk"]
+        ordering = ["is_synthetic", "-tier", "-grade", "pinyin", "pk"]
         indexes = [
             # One GIN index over the name pieces and the usual filters
             # (btree_gin), so "人民医院 in 江苏" intersects posting lists
@@ -218,15 +220,28 @@ class Facility(models.Model):
             ),
             models.Index(
                 F("province"),
+                F("is_synthetic"),
                 F("tier").desc(),
                 F("grade").desc(),
                 "pinyin",
                 name="facility_province_rank",
             ),
             models.Index(
-                F("city"), F("tier").desc(), F("grade").desc(), "pinyin", name="facility_city_rank"
+                F("city"),
+                F("is_synthetic"),
+                F("tier").desc(),
+                F("grade").desc(),
+                "pinyin",
+                name="facility_city_rank",
             ),
-            models.Index(F("tier").desc(), F("grade").desc(), "pinyin", "id", name="facility_rank"),
+            models.Index(
+                F("is_synthetic"),
+                F("tier").desc(),
+                F("grade").desc(),
+                "pinyin",
+                "id",
+                name="facility_rank",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

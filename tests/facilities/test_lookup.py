@@ -289,3 +289,18 @@ def test_a_name_with_digits_is_found_by_its_digits_and_by_pinyin_around_them(
     for query in ("301", "j301", "bj301", "301yy", "301医院", "jing301yi"):
         assert "北京301医院" in names(client, q=query), query
     assert "北京301医院" not in names(client, q="302")
+
+
+def test_real_facilities_come_before_synthetic_demo_ones(client: Client) -> None:
+    make_facility(
+        code="XH1101000001",
+        name="北京协和演示医院",
+        province_id="110000",
+        city_id="110100",
+        is_synthetic=True,
+    )
+    found = names(client, q="协和")
+    assert found[-1] == "北京协和演示医院"
+    assert found[0] == "中国医学科学院北京协和医院"
+    response = client.get(URL, {"q": "协和"})
+    assert "演示数据" in response.content.decode()
