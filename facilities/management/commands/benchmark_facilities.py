@@ -1,10 +1,15 @@
 """Time the facility lookup on a fixed set of searches.
 
 For each search it prints p50/p95 of: the whole page through Django's test
-client (middleware, query, template), the lookup's two queries alone (count
-and page), and the same queries matching the name with a plain unindexed
-icontains instead of the pinyin/bigram indexes. Generate a directory first:
+client (middleware, query, template), the results alone as htmx fetches them
+while the person types, the lookup's two queries alone (count and page), and
+the same queries matching the name with a plain unindexed icontains instead
+of the pinyin/gram indexes. Generate a directory first:
 `manage.py generate_facilities --count 200000`.
+
+It runs with DEBUG off whatever the settings say (DEBUG on records every
+query and checks templates on each request, which production does not).
+It prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from urllib.parse import unquote, urlencode
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from django.test import Client
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from facilities import services
@@ -66,6 +72,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, runs: int, naive_runs: int, **options: Any) -> None:
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=["localhost"]):
+            self._run(runs, naive_runs)
+
+    def _run(self, runs: int, naive_runs: int) -> None:
         total = Facility.objects.count()
         if total < 1000:
             raise CommandError("Too few facilities; run generate_facilities --count 200000 first.")
@@ -75,9 +85,12 @@ class Command(BaseCommand):
         client = Client(HTTP_HOST="localhost")
         url = reverse("facilities:list")
         regions = RegionChoices.load()
-        header = f"{'search':<44} {'page':>13} {'queries':>13} {'icontains':>15} {'found':>6}"
+        header = (
+            f"{'search':<44} {'page':>13} {'htmx':>13} {'queries':>13} {'icontains':>15}"
+            f" {'found':>6}"
+        )
         self.stdout.write(header)
-        page_p95s = []
+        page_p95s, fragment_p95s = [], []
         for search in SEARCHES:
             query = urlencode(search)
             form = FacilitySearchForm(QueryDict(query), regions=regions)
@@ -85,6 +98,10 @@ class Command(BaseCommand):
 
             def page(query: str = query) -> None:
                 response = client.get(f"{url}?{query}", secure=True)
+                assert response.status_code == 200, response.status_code
+
+            def fragment(query: str = query) -> None:
+                response = client.get(f"{url}?{query}", secure=True, HTTP_HX_REQUEST="true")
                 assert response.status_code == 200, response.status_code
 
             def indexed(criteria: services.Criteria = criteria) -> services.ResultPage:
@@ -95,14 +112,19 @@ class Command(BaseCommand):
                 return services.result_page(found, 1)
 
             page_times = _time(page, runs)
+            fragment_times = _time(fragment, runs)
             query_times = _time(indexed, runs)
             naive_times = _time(naive, naive_runs)
             result = indexed()
             found = f"{result.count}{'+' if result.capped else ''}"
             page_p95s.append(page_times[1])
+            fragment_p95s.append(fragment_times[1])
             self.stdout.write(
                 f"{unquote(query):<44} {page_times[0]:>6.1f}/{page_times[1]:>6.1f}"
+                f" {fragment_times[0]:>6.1f}/{fragment_times[1]:>6.1f}"
                 f" {query_times[0]:>6.1f}/{query_times[1]:>6.1f}"
                 f" {naive_times[0]:>7.1f}/{naive_times[1]:>7.1f} {found:>6}"
             )
-        self.stdout.write(f"Worst page p95: {max(page_p95s):.1f} ms.")
+        self.stdout.write(
+            f"Worst p95: page {max(page_p95s):.1f} ms, htmx results {max(fragment_p95s):.1f} ms."
+        )
