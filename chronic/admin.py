@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from chronic.models import ChronicDisease, Qualification
+from portal.admin_tools import region_choices
 from portal.audit import AuditedAdmin
 
 
@@ -71,8 +72,8 @@ class QualificationAdmin(AuditedAdmin):
         return super().get_queryset(request).for_staff(request.user)  # type: ignore[attr-defined]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "insured_region" and not request.user.is_superuser:
-            kwargs["queryset"] = request.user.staff_regions.all()  # type: ignore[union-attr]
+        if db_field.name == "insured_region":
+            kwargs["queryset"] = region_choices(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Qualification, form: Any, change: bool) -> None:

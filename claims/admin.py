@@ -38,6 +38,7 @@ from claims.models import (
     SettlementReport,
 )
 from claims.views import document_response
+from portal.admin_tools import staff_regions
 from portal.audit import AuditedAdmin
 from portal.idnumbers import mask_id_number
 from portal.models import InsuranceRegion, Region, User
@@ -69,14 +70,6 @@ class PolicyBandInline(admin.TabularInline):
     formset = PolicyBandFormSet
     extra = 0
     min_num = 1
-
-
-def staff_regions(request: HttpRequest) -> QuerySet[InsuranceRegion] | None:
-    """The pooling regions this staff member may see, or None for all."""
-    user = request.user
-    if not isinstance(user, User) or user.is_superuser:
-        return None
-    return user.staff_regions.all()
 
 
 @admin.register(Policy)

@@ -12,15 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from family.models import Grant, GrantStatus, Guardianship
 from filings.uploads import check_upload
+from portal.admin_tools import staff_regions
 from portal.audit import AuditedAdmin
 from portal.idnumbers import validate_id_number
 from portal.models import User
-
-
-def _regions(request: HttpRequest) -> Any:
-    user = request.user
-    assert isinstance(user, User)
-    return None if user.is_superuser else user.staff_regions.all()
 
 
 class CounterGrantForm(forms.ModelForm):
@@ -72,7 +67,7 @@ class GrantAdmin(AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Grant]:
         qs = super().get_queryset(request)
-        regions = _regions(request)
+        regions = staff_regions(request)
         if regions is None:
             return qs
         return qs.filter(Q(grantor__insured_region__in=regions) | Q(created_by=request.user))
@@ -118,7 +113,7 @@ class GuardianshipAdmin(AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Guardianship]:
         qs = super().get_queryset(request)
-        regions = _regions(request)
+        regions = staff_regions(request)
         return qs if regions is None else qs.filter(child__insured_region__in=regions)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

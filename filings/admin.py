@@ -28,18 +28,15 @@ from filings.models import (
     FilingSettings,
     Status,
 )
-from portal.admin_tools import CappedCountPaginator, ExportableAdmin
+from portal.admin_tools import (
+    CappedCountPaginator,
+    ExportableAdmin,
+    region_choices,
+    staff_regions,
+)
 from portal.audit import AuditedAdmin
 from portal.idnumbers import validate_id_number
-from portal.models import InsuranceRegion, Region, User
-
-
-def staff_regions(request: HttpRequest) -> QuerySet[InsuranceRegion]:
-    user = request.user
-    assert isinstance(user, User)
-    if user.is_superuser:
-        return InsuranceRegion.objects.all()
-    return user.staff_regions.all()
+from portal.models import Region, User
 
 
 class DestinationProvinceFilter(admin.SimpleListFilter):
@@ -67,7 +64,7 @@ class InsuredRegionFilter(admin.SimpleListFilter):
     parameter_name = "insured_region"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(r.pk, str(r)) for r in staff_regions(request).select_related("region__parent")]
+        return [(r.pk, str(r)) for r in region_choices(request).select_related("region__parent")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Filing]) -> QuerySet[Filing]:
         value = self.value()
@@ -311,14 +308,14 @@ class FilingAdmin(AuditedAdmin, ExportableAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "insured_region":
-            kwargs["queryset"] = staff_regions(request)
+            kwargs["queryset"] = region_choices(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Filing, form: Any, change: bool) -> None:
         if change:
             raise PermissionDenied  # an approved filing is never edited in place
-        if not staff_regions(request).filter(pk=obj.insured_region_id).exists():
+        if not region_choices(request).filter(pk=obj.insured_region_id).exists():
             raise PermissionDenied
         services.lock_person(obj.person_id_number)
         if services.find_existing(obj.person_id_number, obj.category, obj.start_date, obj.end_date):
@@ -472,4 +469,6 @@ class FilingSettingsAdmin(AuditedAdmin):
     search_fields = ["region__name", "region__code"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FilingSettings]:
-        return super().get_queryset(request).filter(region__in=staff_regions(request))
+        queryset = super().get_queryset(request)
+        regions = staff_regions(request)
+        return queryset if regions is None else queryset.filter(region__in=regions)

@@ -1,5 +1,6 @@
-"""Admin helpers for big, region-scoped lists: a paginator that never counts
-millions of rows, and CSV/XLSX export of exactly what a list shows."""
+"""Admin helpers for big, region-scoped lists: which regions a staff member
+serves, a paginator that never counts millions of rows, and CSV/XLSX export
+of exactly what a list shows."""
 
 from __future__ import annotations
 
@@ -12,13 +13,35 @@ from typing import Any
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from portal.models import InsuranceRegion, User
+
 EXACT_COUNT_LIMIT = 10_000
+
+
+def staff_regions(request: HttpRequest) -> QuerySet[InsuranceRegion] | None:
+    """The pooling regions this staff member serves, or None for a national
+    superuser (everything: no filter at all, which keeps big lists fast)."""
+    user = request.user
+    if isinstance(user, User) and user.is_superuser:
+        return None
+    if not isinstance(user, User) or not user.is_staff:
+        return InsuranceRegion.objects.none()
+    return user.staff_regions.all()
+
+
+def region_choices(request: HttpRequest) -> QuerySet[InsuranceRegion]:
+    """The regions this staff member may pick in a form or a list filter."""
+    regions = staff_regions(request)
+    return InsuranceRegion.objects.all() if regions is None else regions
+
+
 EXPORT_LIMIT = 100_000
 
 
