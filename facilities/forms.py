@@ -101,6 +101,10 @@ class RegionChoices:
     provinces: dict[str, Region]
     cities: dict[str, Region]
     cities_by_province: dict[str, list[Region]] = field(default_factory=dict)
+    # Built once per province and language, then shared (read-only).
+    _city_options: dict[tuple[str, str], list[tuple[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def load(cls) -> RegionChoices:
@@ -138,7 +142,15 @@ class RegionChoices:
     def city_options(self, province: str | None, blank: Any) -> list[tuple[str, Any]]:
         """The province's cities; without a province, every city grouped by
         province (so the form works without JavaScript)."""
-        if province and province in self.provinces:
+        province = province if province in self.provinces else ""
+        key = (province, str(blank))  # the blank label in the current language
+        options = self._city_options.get(key)
+        if options is None:
+            options = self._city_options[key] = self._build_city_options(province, key[1])
+        return options
+
+    def _build_city_options(self, province: str, blank: str) -> list[tuple[str, Any]]:
+        if province:
             return [("", blank), *((c.code, c.name) for c in self.cities_by_province[province])]
         return [
             ("", blank),
