@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +83,8 @@ def find_facilities(
         found = found.offering(criteria.service)
     found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
     # The search columns hold hundreds of pieces a row: reading them back
-    # cost more than the search itself.
-    return found.select_related("city__parent").defer(*SEARCH_COLUMNS)
+    # cost more than the search itself. (Cities: see result_page.)
+    return found.defer(*SEARCH_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -134,14 +135,49 @@ def page_number(raw: str | None) -> int:
     return number if 1 <= number <= 10_000 else 1
 
 
-def result_page(queryset: QuerySet[Any], number: int, per_page: int = PAGE_SIZE) -> ResultPage:
-    """The `number`-th page (clamped to the last one). Two queries: a count
-    that stops after COUNT_CAP + 1 rows, and the page itself."""
+def result_page(
+    queryset: QuerySet[Any],
+    number: int,
+    per_page: int = PAGE_SIZE,
+    *,
+    cities: Mapping[str, Region] | None = None,
+) -> ResultPage:
+    """The `number`-th page (clamped to the last one): the page itself and a
+    count that stops after COUNT_CAP + 1 rows — or no count at all when the
+    first page is not full (a rare name: the page is every match).
+
+    `cities` (code -> Region with its parent loaded, kept in the process)
+    fills each facility's city instead of joining the region table twice."""
+    if cities is None:
+        queryset = queryset.select_related("city__parent")
+    items: list[Any] | None = None
+    if number == 1:
+        items = list(queryset[:per_page])
+        if len(items) < per_page:
+            return ResultPage(
+                items=_with_cities(items, cities), number=1, count=len(items), capped=False
+            )
     count = queryset.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
     last = max(1, math.ceil(count / per_page))
     number = min(number, last)
     start = (number - 1) * per_page
-    items = list(queryset[start : start + per_page]) if count else []
-    return ResultPage(items=items, number=number, count=count, capped=capped, per_page=per_page)
+    if items is None or number != 1:
+        items = list(queryset[start : start + per_page]) if count else []
+    return ResultPage(
+        items=_with_cities(items, cities),
+        number=number,
+        count=count,
+        capped=capped,
+        per_page=per_page,
+    )
+
+
+def _with_cities(items: list[Any], cities: Mapping[str, Region] | None) -> list[Any]:
+    if cities is not None:
+        for item in items:
+            city = cities.get(item.city_id)
+            if city is not None:
+                item.city = city
+    return items

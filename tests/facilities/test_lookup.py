@@ -237,20 +237,36 @@ def test_the_form_pushes_the_search_into_the_url(client: Client) -> None:
     assert 'hx-push-url="true"' in html and 'hx-get="/facilities/"' in html
 
 
-def test_the_list_page_takes_two_queries_for_a_visitor(
+def test_the_list_page_takes_two_queries_for_a_visitor_and_one_for_a_rare_name(
     client: Client, django_assert_num_queries: Any
 ) -> None:
     client.get(URL)  # regions and downtime notices are read once, then kept
-    with django_assert_num_queries(2):  # count, page
-        client.get(URL, {"q": "医院", "province": "110000", "level": "3a", "service": "inpatient"})
+    with django_assert_num_queries(2):  # page, count (39 hospitals: two pages)
+        response = client.get(URL, {"province": "110000"})
+    assert response.context["page"].count == 39
     with django_assert_num_queries(2):
         client.get(URL, {"sort": "distance", "near": "120100"})
+    with django_assert_num_queries(1):  # the first page is not full: it is every match
+        response = client.get(URL, {"q": "协和"})
+    page = response.context["page"]
+    assert page.count == len(page.items) == 2 and not page.has_next
+    # Cities come from the regions kept in the process, parent included.
+    assert "北京市" in response.content.decode()
+
+
+def test_a_page_past_the_end_shows_the_last_page(client: Client) -> None:
+    response = client.get(URL, {"province": "110000", "page": "7"})
+    page = response.context["page"]
+    assert page.number == 2 and len(page.items) == 19
+    response = client.get(URL, {"q": "协和", "page": "3"})
+    page = response.context["page"]
+    assert page.number == 1 and len(page.items) == page.count == 2
 
 
 def test_the_list_page_reads_the_regions_once_when_they_are_not_kept(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(4):  # regions, count, page, downtime notices
+    with django_assert_num_queries(3):  # regions, page (not full: no count), notices
         client.get(URL, {"q": "协和"})
 
 
@@ -304,3 +320,19 @@ def test_real_facilities_come_before_synthetic_demo_ones(client: Client) -> None
     assert found[0] == "中国医学科学院北京协和医院"
     response = client.get(URL, {"q": "协和"})
     assert "演示数据" in response.content.decode()
+
+
+def test_labels_on_the_cards_follow_the_chosen_language(client: Client) -> None:
+    from django.utils import translation
+
+    facility = Facility.objects.get(name="中国医学科学院北京协和医院")
+    with translation.override("zh-hans"):
+        assert facility.kind_label == "综合医院" and facility.level_label == "三级甲等"
+        chinese = facility.service_labels
+    with translation.override("en"):
+        assert facility.kind_label == "General hospital"
+        assert facility.level_label.startswith("Level 3")
+        english = facility.service_labels
+    assert len(chinese) == len(english) and chinese != english
+    client.cookies["django_language"] = "en"
+    assert "General hospital" in client.get(URL, {"q": "协和"}).content.decode()
