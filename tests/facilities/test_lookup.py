@@ -336,3 +336,11 @@ def test_labels_on_the_cards_follow_the_chosen_language(client: Client) -> None:
     assert len(chinese) == len(english) and chinese != english
     client.cookies["django_language"] = "en"
     assert "General hospital" in client.get(URL, {"q": "协和"}).content.decode()
+
+
+def test_each_card_links_to_the_facility_page(client: Client) -> None:
+    facility = Facility.objects.get(name="中国医学科学院北京协和医院")
+    url = reverse("facilities:detail", args=[facility.code])
+    assert facility.get_absolute_url() == url
+    assert f'href="{url}"' in client.get(URL, {"q": "协和"}).content.decode()
+    assert client.get(url).status_code == 200
