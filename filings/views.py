@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -267,28 +268,9 @@ def journey_step(request: HttpRequest, step: str) -> HttpResponse:
         return redirect(f"{url}?province={province}" + ("&return=check" if returning else ""))
     form = _step_form(step, request, draft, bound=request.method == "POST")
     if request.method == "POST" and form.is_valid():
-        if step == "evidence" and form.cleaned_data.get("file"):
-            upload = form.cleaned_data["file"]
-            FilingDocument.objects.create(
-                draft=draft,
-                kind=form.cleaned_data["kind"],
-                file=upload,
-                original_name=upload.name[:200],
-                content_type=form.content_type,
-                size=upload.size,
-                uploaded_by=_user(request),
-            )
-            if request.POST.get("another"):
-                messages.success(request, _("已上传 %(name)s。") % {"name": upload.name})
-                draft.data = journey.answer(data, step, form.cleaned_data)
-                draft.save()
-                return redirect("filings:step", step="evidence")
-        draft.data = journey.answer(data, step, form.cleaned_data)
-        draft.save()
-        following = journey.next_step(step, draft.data)
-        if returning or following is None:
-            return redirect("filings:check")
-        return redirect("filings:step", step=following)
+        # The upload and the answer are saved together, or neither is.
+        with transaction.atomic():
+            return _save_step(request, step, draft, form, returning=returning)
     steps = journey.applicable(data)
     context = {
         "step": step,
@@ -307,6 +289,35 @@ def journey_step(request: HttpRequest, step: str) -> HttpResponse:
         "subject": draft.person,
     }
     return render(request, f"filings/step_{step}.html", context)
+
+
+def _save_step(
+    request: HttpRequest, step: str, draft: FilingDraft, form: Any, *, returning: bool
+) -> HttpResponse:
+    """Store a valid step's answer (and its upload) and go on."""
+    data = draft.data
+    if step == "evidence" and form.cleaned_data.get("file"):
+        upload = form.cleaned_data["file"]
+        FilingDocument.objects.create(
+            draft=draft,
+            kind=form.cleaned_data["kind"],
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=form.content_type,
+            size=upload.size,
+            uploaded_by=_user(request),
+        )
+        if request.POST.get("another"):
+            messages.success(request, _("已上传 %(name)s。") % {"name": upload.name})
+            draft.data = journey.answer(data, step, form.cleaned_data)
+            draft.save()
+            return redirect("filings:step", step="evidence")
+    draft.data = journey.answer(data, step, form.cleaned_data)
+    draft.save()
+    following = journey.next_step(step, draft.data)
+    if returning or following is None:
+        return redirect("filings:check")
+    return redirect("filings:step", step=following)
 
 
 def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:

@@ -219,6 +219,38 @@ def test_an_upload_over_ten_megabytes_is_refused(client: Client, retiree: User) 
     assert "文件太大" in response.content.decode()
 
 
+def test_an_upload_and_its_answer_are_saved_together_or_not_at_all(
+    client: Client, retiree: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DatabaseError
+
+    client.force_login(retiree)
+    step(client, "category", {"category": "resident"})
+    original = FilingDraft.save
+    attempts = []
+
+    def fail_after_the_upload(self: FilingDraft, *args: Any, **kwargs: Any) -> None:
+        if FilingDocument.objects.exists():  # the upload row is in: now the draft fails
+            attempts.append(self.pk)
+            raise DatabaseError("the connection went away")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FilingDraft, "save", fail_after_the_upload)
+    client.raise_request_exception = False
+    response = step(
+        client,
+        "evidence",
+        {
+            "evidence": "documents",
+            "kind": "residence_permit",
+            "file": SimpleUploadedFile("permit.png", PNG),
+        },
+    )
+    assert attempts and response.status_code >= 500
+    assert not FilingDocument.objects.exists()  # no document without its answer
+    assert "evidence" not in FilingDraft.objects.get().data
+
+
 def test_a_commitment_needs_no_upload(client: Client, retiree: User) -> None:
     client.force_login(retiree)
     step(client, "category", {"category": "resident"})
