@@ -480,7 +480,7 @@ def _write(chunk: list[dict[str, Any]], report: ImportReport, today: dt.date) ->
     if changed:
         Facility.objects.bulk_update(
             changed,
-            [*CHANGEABLE, "pinyin", "search_text", "search_grams", "updated_at"],
+            [*CHANGEABLE, "pinyin", "search_text", "search_grams", "scoped_grams", "updated_at"],
             batch_size=500,
         )
     report.created += len(new)

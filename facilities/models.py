@@ -127,13 +127,22 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         on = on or timezone.localdate()
         return self.filter(Q(active_to__isnull=True) | Q(active_to__gte=on), active_from__lte=on)
 
-    def matching(self, text: str) -> FacilityQuerySet:
+    def matching(self, text: str, *, province: str = "") -> FacilityQuerySet:
         """Name or alias containing `text`, in characters, full pinyin or
-        initials (see facilities.search). An empty query matches everything."""
+        initials (see facilities.search). An empty query matches everything.
+        With `province`, only facilities there (through the scoped pieces)."""
         query = search.normalise_query(text)
         if not query:
-            return self
+            return self.filter(province_id=province) if province else self
         grams = search.query_grams(query)
+        if province and all(len(g) >= 2 for g in grams):
+            scoped = search.scoped_grams(grams, province)
+            found = self.filter(scoped_grams__contains=scoped, province_id=province)
+            if grams == [query]:
+                return found
+            return found.filter(search_text__contains=query)
+        if province:
+            return self.filter(province_id=province).matching(text)
         if grams == [query]:
             # The query is one whole piece (协和, xh, 医院): containing the
             # piece is the match, and PostgreSQL estimates it well from the
@@ -235,6 +244,7 @@ class Facility(models.Model):
     pinyin = models.CharField(_("拼音"), max_length=400, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
     search_grams = ArrayField(models.TextField(), editable=False, default=list)
+    scoped_grams = ArrayField(models.TextField(), editable=False, default=list)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = FacilityQuerySet.as_manager()
@@ -250,6 +260,11 @@ class Facility(models.Model):
             GinIndex(
                 fields=["search_grams", "province", "city", "kind", "tier", "services"],
                 name="facility_search_grams",
+            ),
+            # Searches within a province (search.scoped_grams).
+            GinIndex(
+                fields=["scoped_grams", "city", "kind", "tier", "services"],
+                name="facility_scoped_grams",
             ),
             models.Index(
                 F("province"),
@@ -337,6 +352,7 @@ class Facility(models.Model):
         pinyin, self.search_text, self.search_grams = search.index_values(
             self.name, self.aliases, pieces=pieces
         )
+        self.scoped_grams = search.scoped_grams(self.search_grams, self.province_id or "")
         self.pinyin = pinyin[:400]
 
     @property

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from portal.models import User
 
 PAGE_SIZE = 20
-SEARCH_COLUMNS = ("search_text", "search_grams")
+SEARCH_COLUMNS = ("search_text", "search_grams", "scoped_grams")
 # Counting every match of a very common word costs more than it tells:
 # past this many the page says "more than 1000" and asks for a narrower search.
 COUNT_CAP = 1000
@@ -67,14 +67,14 @@ def find_facilities(
     matches the name with a plain unindexed icontains instead (what the
     benchmark compares against)."""
     found = Facility.objects.active(on)
+    province = criteria.province.code if criteria.province is not None else ""
     if naive_text:
         found = found.filter(name__icontains=criteria.text) if criteria.text else found
+        found = found.filter(province_id=province) if province else found
     else:
-        found = found.matching(criteria.text)
+        found = found.matching(criteria.text, province=province)
     if criteria.city is not None:
         found = found.filter(city=criteria.city)
-    elif criteria.province is not None:
-        found = found.filter(province=criteria.province)
     if criteria.kind:
         found = found.filter(kind=criteria.kind)
     if criteria.level:

@@ -312,10 +312,11 @@ def synthetic_rows(
             "pinyin": pinyin[:400],
             "search_text": search_text,
             "search_grams": search_grams,
+            "scoped_grams": search.scoped_grams(search_grams, city.province),
         }
 
 
-REBUILT_INDEXES = ("facility_search_grams",)
+REBUILT_INDEXES = ("facility_search_grams", "facility_scoped_grams")
 REBUILD_FROM = 20_000
 COPY_COLUMNS = [
     "code",
@@ -338,6 +339,7 @@ COPY_COLUMNS = [
     "pinyin",
     "search_text",
     "search_grams",
+    "scoped_grams",
     "updated_at",
 ]
 

@@ -344,3 +344,21 @@ def test_each_card_links_to_the_facility_page(client: Client) -> None:
     assert facility.get_absolute_url() == url
     assert f'href="{url}"' in client.get(URL, {"q": "协和"}).content.decode()
     assert client.get(url).status_code == 200
+
+
+def test_a_search_within_a_province_follows_a_facility_that_moved(client: Client) -> None:
+    moved = make_facility(
+        code="H34010000777", name="合肥演示人民医院", province_id="340000", city_id="340100"
+    )
+    assert "合肥演示人民医院" in names(client, q="人民医院", province="340000")
+    assert "合肥演示人民医院" in names(client, q="rmyy", city="340100")
+    assert "合肥演示人民医院" in names(client, q="人", province="340000")  # one character
+    # Corrected in the directory: it is in 上海 (the admin and the import
+    # recompute the search pieces on every change).
+    moved.province_id, moved.city_id = "310000", "310100"
+    moved.index_names()
+    moved.save()
+    assert "合肥演示人民医院" not in names(client, q="人民医院", province="340000")
+    assert "合肥演示人民医院" in names(client, q="人民医院", province="310000")
+    assert "合肥演示人民医院" in names(client, q="rmyy", city="310100")
+    assert "合肥演示人民医院" in names(client, q="人民医院")  # nationwide
