@@ -24,6 +24,7 @@ from facilities.models import (
     Service,
     Tier,
 )
+from portal.bulk import copy_rows
 from portal.models import Region
 
 # Kinds in roughly the proportions of a real directory: mostly pharmacies
@@ -363,12 +364,11 @@ def generate_facilities(*, count: int, seed: int = 2026, replace: bool = False) 
     with connection.schema_editor(atomic=False) as editor:
         for index in rebuild:
             editor.remove_index(Facility, index)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with raw.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-            for row in synthetic_rows(count, seed=seed, start=start, cities=cities, today=today):
-                row["updated_at"] = now
-                copy.write_row([row[name] for name in COPY_COLUMNS])
+    rows = (
+        {**row, "updated_at": now}
+        for row in synthetic_rows(count, seed=seed, start=start, cities=cities, today=today)
+    )
+    copy_rows(table, COPY_COLUMNS, ([row[name] for name in COPY_COLUMNS] for row in rows))
     with connection.cursor() as cursor:
         # Check the deferred foreign keys now: PostgreSQL will not build an
         # index on a table with pending trigger events.
