@@ -295,9 +295,8 @@ def _save_step(
     request: HttpRequest, step: str, draft: FilingDraft, form: Any, *, returning: bool
 ) -> HttpResponse:
     """Store a valid step's answer (and its upload) and go on."""
-    data = draft.data
-    if step == "evidence" and form.cleaned_data.get("file"):
-        upload = form.cleaned_data["file"]
+    upload = form.cleaned_data.get("file") if step == "evidence" else None
+    if upload:
         FilingDocument.objects.create(
             draft=draft,
             kind=form.cleaned_data["kind"],
@@ -307,13 +306,11 @@ def _save_step(
             size=upload.size,
             uploaded_by=_user(request),
         )
-        if request.POST.get("another"):
-            messages.success(request, _("已上传 %(name)s。") % {"name": upload.name})
-            draft.data = journey.answer(data, step, form.cleaned_data)
-            draft.save()
-            return redirect("filings:step", step="evidence")
-    draft.data = journey.answer(data, step, form.cleaned_data)
+    draft.data = journey.answer(draft.data, step, form.cleaned_data)
     draft.save()
+    if upload and request.POST.get("another"):
+        messages.success(request, _("已上传 %(name)s。") % {"name": upload.name})
+        return redirect("filings:step", step="evidence")
     following = journey.next_step(step, draft.data)
     if returning or following is None:
         return redirect("filings:check")

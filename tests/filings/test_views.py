@@ -219,6 +219,31 @@ def test_an_upload_over_ten_megabytes_is_refused(client: Client, retiree: User) 
     assert "文件太大" in response.content.decode()
 
 
+def test_upload_another_stays_on_the_evidence_step_and_keeps_both(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    step(client, "category", {"category": "resident"})
+    evidence = reverse("filings:step", args=["evidence"])
+    for name in ("permit.png", "contract.pdf"):
+        content = PNG if name.endswith(".png") else PDF
+        response = step(
+            client,
+            "evidence",
+            {
+                "evidence": "documents",
+                "kind": "residence_permit",
+                "file": SimpleUploadedFile(name, content),
+                "another": "1",
+            },
+        )
+        assert response["Location"] == evidence
+    page = client.get(evidence).content.decode()
+    assert "已上传 contract.pdf" in page and "permit.png" in page
+    assert FilingDocument.objects.count() == 2
+    assert FilingDraft.objects.get().data["evidence"] == "documents"
+
+
 def test_an_upload_and_its_answer_are_saved_together_or_not_at_all(
     client: Client, retiree: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
