@@ -104,9 +104,8 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
 
     def for_staff(self, user: User) -> QualificationQuerySet:
         """What an agency user may see: their pooling regions (all for a superuser)."""
-        if user.is_superuser:
-            return self
-        return self.filter(insured_region__in=user.staff_regions.all())
+        regions = user.insured_regions_served()
+        return self if regions is None else self.filter(insured_region__in=regions)
 
 
 @pghistory.track(

@@ -323,13 +323,13 @@ class SettlementQuerySet(models.QuerySet["Settlement"]):
         pooling regions, and cases treated in its treatment regions (the
         treatment place's agency manages and audits the care, 就医地管理,
         and assists with large cases, 大额协查)."""
-        if user.is_superuser:
+        regions = user.insured_regions_served()
+        if regions is None:
             return self
         if not user.is_staff:
             return self.none()
         return self.filter(
-            Q(insured_region__in=user.staff_regions.all())
-            | Q(treatment_city__in=user.staff_treatment_regions.all())
+            Q(insured_region__in=regions) | Q(treatment_city__in=user.staff_treatment_regions.all())
         )
 
     def in_year(self, year: int) -> SettlementQuerySet:
@@ -547,11 +547,8 @@ class ReimbursementQuerySet(models.QuerySet["Reimbursement"]):
     def for_staff(self, user: Any) -> ReimbursementQuerySet:
         """What an agency account may see: applications of people insured in
         its regions (the insured place reimburses)."""
-        if user.is_superuser:
-            return self
-        if not user.is_staff:
-            return self.none()
-        return self.filter(insured_region__in=user.staff_regions.all())
+        regions = user.insured_regions_served()
+        return self if regions is None else self.filter(insured_region__in=regions)
 
 
 BANK_ACCOUNT_SHAPE = r"^\d{16,19}$"

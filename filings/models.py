@@ -162,11 +162,8 @@ class FilingQuerySet(models.QuerySet["Filing"]):
 
     def for_staff(self, user: Any) -> FilingQuerySet:
         """What an agency account may see: its insured regions only."""
-        if user.is_superuser:
-            return self
-        if not user.is_staff:
-            return self.none()
-        return self.filter(insured_region__in=user.staff_regions.all())
+        regions = user.insured_regions_served()
+        return self if regions is None else self.filter(insured_region__in=regions)
 
     def current(self, today: dt.date | None = None) -> FilingQuerySet:
         """Submitted or effective, and not past its last day."""

@@ -23,26 +23,22 @@ from django.utils.functional import cached_property
 from portal.models import InsuranceRegion, User
 
 EXACT_COUNT_LIMIT = 10_000
+EXPORT_LIMIT = 100_000
 
 
 def staff_regions(request: HttpRequest) -> QuerySet[InsuranceRegion] | None:
-    """The pooling regions this staff member serves, or None for a national
-    superuser (everything: no filter at all, which keeps big lists fast)."""
+    """The pooling regions the signed-in staff member serves, or None for a
+    national superuser (User.insured_regions_served)."""
     user = request.user
-    if isinstance(user, User) and user.is_superuser:
-        return None
-    if not isinstance(user, User) or not user.is_staff:
+    if not isinstance(user, User):
         return InsuranceRegion.objects.none()
-    return user.staff_regions.all()
+    return user.insured_regions_served()
 
 
 def region_choices(request: HttpRequest) -> QuerySet[InsuranceRegion]:
     """The regions this staff member may pick in a form or a list filter."""
     regions = staff_regions(request)
     return InsuranceRegion.objects.all() if regions is None else regions
-
-
-EXPORT_LIMIT = 100_000
 
 
 class CappedCountPaginator(Paginator):

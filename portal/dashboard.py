@@ -30,11 +30,8 @@ def dashboard_for(user: Any) -> dict[str, Any]:
     from filings.models import Filing, FilingCategory, Status
     from portal.models import Region
 
-    regions = (
-        "all"
-        if user.is_superuser
-        else ",".join(sorted(user.staff_regions.values_list("pk", flat=True)))
-    )
+    served = user.insured_regions_served()
+    regions = "all" if served is None else ",".join(sorted(served.values_list("pk", flat=True)))
     key = f"dashboard:{regions}"
     found = cache.get(key)
     if found is not None:

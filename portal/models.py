@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -247,6 +247,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.id_number = normalise_id_number(self.id_number)
+
+    def insured_regions_served(self) -> QuerySet[InsuranceRegion] | None:
+        """The pooling regions whose data this account sees as agency staff:
+        None for a national superuser (everything, and no filter at all,
+        which keeps big lists fast), none for an account that is not staff.
+        Every region-scoped list, admin form and dashboard asks this."""
+        if self.is_superuser:
+            return None
+        if not self.is_staff:
+            return InsuranceRegion.objects.none()
+        return self.staff_regions.all()
 
     @property
     def masked_id_number(self) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from filings import rules
 from filings.models import Filing, Status
 from portal.dashboard import dashboard_for
-from portal.models import Region, User
+from portal.models import InsuranceRegion, Region, User
 from tests.conftest import make_filing, make_person
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +94,16 @@ def test_the_dashboard_page_shows_the_counts(client: Client, reviewer: User) -> 
     client.force_login(reviewer)
     html = client.get(reverse("admin:index")).content.decode()
     assert "待审核" in html and "上海市" in html
+
+
+def test_the_regions_an_account_serves(reviewer: User, retiree: User) -> None:
+    """One rule behind every region-scoped list (User.insured_regions_served)."""
+    served = reviewer.insured_regions_served()
+    assert served is not None and list(served.values_list("pk", flat=True)) == ["340100"]
+    admin = make_person(is_staff=True, is_superuser=True, insured_region_id=None)
+    assert admin.insured_regions_served() is None
+    make_filing(retiree)  # a 合肥 filing that 合肥 staff would see
+    assert Filing.objects.for_staff(reviewer).exists()
+    retiree.staff_regions.set(InsuranceRegion.objects.filter(pk="340100"))  # not staff
+    assert not retiree.insured_regions_served().exists()  # type: ignore[union-attr]
+    assert not Filing.objects.for_staff(retiree).exists()
