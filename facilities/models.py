@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, override
@@ -113,6 +113,14 @@ def _level_label_now(tier: int, grade: int) -> str:
     return f"{Tier(tier).label}{Grade(grade).label}"
 
 
+def _smallint(value: int) -> Cast:
+    """`value` as a smallint constant. The GIN indexes key tier and grade
+    as smallints (btree_gin), and btree_gin compares only like with like:
+    `tier = 3` (an integer) cannot use them, `tier = 3::smallint` can (the
+    count for 医院 at 三级甲等 went from 10.4 to 5.4 ms)."""
+    return Cast(Value(value), models.SmallIntegerField())
+
+
 def distance_km_from(latitude: float, longitude: float) -> CombinedExpression:
     """Great-circle (haversine) distance in km from a point to each row."""
     lat1, lon1 = Radians(latitude), Radians(longitude)
@@ -156,8 +164,8 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
     def at_level(self, level: str) -> FacilityQuerySet:
         """'3' any 三级, '3a' 三级甲等, '0' 未定级 (see LEVEL_FILTERS)."""
         tier, grade_a, _rest = level.partition("a")
-        filtered = self.filter(tier=int(tier))
-        return filtered.filter(grade=Grade.A) if grade_a else filtered
+        filtered = self.filter(tier=_smallint(int(tier)))
+        return filtered.filter(grade=_smallint(Grade.A)) if grade_a else filtered
 
     def offering(self, service: str) -> FacilityQuerySet:
         return self.filter(services__contains=[service])
@@ -258,12 +266,12 @@ class Facility(models.Model):
             # (btree_gin), so "人民医院 in 江苏" intersects posting lists
             # instead of fetching every 人民医院 row to check its province.
             GinIndex(
-                fields=["search_grams", "province", "city", "kind", "tier", "services"],
+                fields=["search_grams", "province", "city", "kind", "tier", "grade", "services"],
                 name="facility_search_grams",
             ),
             # Searches within a province (search.scoped_grams).
             GinIndex(
-                fields=["scoped_grams", "city", "kind", "tier", "services"],
+                fields=["scoped_grams", "city", "kind", "tier", "grade", "services"],
                 name="facility_scoped_grams",
             ),
             models.Index(
