@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from facilities import ranked
 from facilities.models import Facility, FacilityQuerySet
 from portal.models import Region
 
@@ -171,6 +172,49 @@ def result_page(
         count=count,
         capped=capped,
         per_page=per_page,
+    )
+
+
+def lookup_page(
+    criteria: Criteria,
+    number: int,
+    *,
+    cities: Mapping[str, Region] | None = None,
+    on: dt.date | None = None,
+) -> ResultPage:
+    """The `number`-th page of the lookup for `criteria`. A nationwide search
+    goes level by level (facilities.ranked); the rest is one query
+    (find_facilities, result_page)."""
+    nationwide = ranked.search_for(criteria)
+    if nationwide is None:
+        return result_page(find_facilities(criteria, on=on), number, cities=cities)
+    wanted = number * PAGE_SIZE
+    count: int | None = None
+    if number > 1:
+        count = ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
+        last = max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
+        number = min(number, last)
+        wanted = number * PAGE_SIZE
+    ids = ranked.first_ids(nationwide, wanted, on=on)
+    page_ids = ids[(number - 1) * PAGE_SIZE : wanted]
+    if count is None:
+        # Page 1: a short first page is every match, no count needed.
+        count = (
+            len(ids)
+            if len(ids) < PAGE_SIZE
+            else ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
+        )
+    rows = Facility.objects.defer(*SEARCH_COLUMNS)
+    if cities is None:
+        rows = rows.select_related("city__parent")
+    found = rows.in_bulk(page_ids)
+    items = [found[pk] for pk in page_ids if pk in found]
+    return ResultPage(
+        items=_with_cities(items, cities),
+        number=number,
+        count=min(count, COUNT_CAP),
+        capped=count > COUNT_CAP,
+        per_page=PAGE_SIZE,
     )
 
 

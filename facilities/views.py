@@ -31,9 +31,8 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     regions = RegionChoices.load()
     form = FacilitySearchForm(request.GET, regions=regions)
     criteria, needs_origin = form.criteria(default_origin=services.default_origin(request.user))
-    found = services.find_facilities(criteria)
-    page = services.result_page(
-        found, services.page_number(request.GET.get("page")), cities=regions.cities
+    page = services.lookup_page(
+        criteria, services.page_number(request.GET.get("page")), cities=regions.cities
     )
     query = request.GET.copy()
     query.pop("page", None)

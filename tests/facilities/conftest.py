@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from facilities import ranked
 from facilities.demo import BEIJING_CSV
 from facilities.forms import RegionChoices
 from facilities.importing import import_facilities, read_table
@@ -14,6 +15,7 @@ from facilities.models import Facility, FacilityKind
 @pytest.fixture(autouse=True)
 def _fresh_region_choices() -> None:
     RegionChoices.forget()
+    ranked.forget_piece_counts()
 
 
 @pytest.fixture

@@ -240,13 +240,19 @@ def test_the_form_pushes_the_search_into_the_url(client: Client) -> None:
 def test_the_list_page_takes_two_queries_for_a_visitor_and_one_for_a_rare_name(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    client.get(URL)  # regions and downtime notices are read once, then kept
+    # Regions, downtime notices and the piece statistics are read once, then kept.
+    client.get(URL, {"q": "医院"})
     with django_assert_num_queries(2):  # page, count (39 hospitals: two pages)
         response = client.get(URL, {"province": "110000"})
     assert response.context["page"].count == 39
     with django_assert_num_queries(2):
         client.get(URL, {"sort": "distance", "near": "120100"})
     with django_assert_num_queries(1):  # the first page is not full: it is every match
+        response = client.get(URL, {"q": "协和", "province": "110000"})
+    page = response.context["page"]
+    assert page.count == len(page.items) == 2 and not page.has_next
+    # Nationwide: the ids in rank order, then those facilities (facilities.ranked).
+    with django_assert_num_queries(2):
         response = client.get(URL, {"q": "协和"})
     page = response.context["page"]
     assert page.count == len(page.items) == 2 and not page.has_next
@@ -267,7 +273,7 @@ def test_the_list_page_reads_the_regions_once_when_they_are_not_kept(
     client: Client, django_assert_num_queries: Any
 ) -> None:
     with django_assert_num_queries(3):  # regions, page (not full: no count), notices
-        client.get(URL, {"q": "协和"})
+        client.get(URL, {"q": "协和", "province": "110000"})
 
 
 def test_inactive_facilities_are_not_listed(client: Client) -> None:

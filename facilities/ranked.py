@@ -1,0 +1,361 @@
+"""Nationwide lookups in rank order, one level at a time.
+
+The lookup lists the best-ranked facilities first: real before demo rows,
+then 三级甲等 down to 未定级, then pinyin (FacilityQuerySet.ranked). A
+single query cannot do that fast for every search, because where the matches
+sit in that order depends on what was searched:
+
+- `医院` matches half the hospitals at the top: walking the rank index and
+  checking each row finds 20 at once;
+- `药房` (or kind=零售药店) matches 76,000 pharmacies, all 未定级, so they sit
+  below 90,000 hospitals: the same walk read 90,000 rows (571 ms), and
+  fetching all 76,000 matches to sort them is no better;
+- `协和` matches 2 rows anywhere: only the gram index finds them quickly.
+
+PostgreSQL picks between the walk and the index from a guess that assumes
+the words of a name say nothing about its level, which is exactly wrong for
+药房. So the lookup takes the levels (real/demo × tier × grade: 26 of them)
+in rank order and chooses per level, from how many facilities of that level
+have each piece of the query:
+
+- many (dense): walk that level's stretch of the rank index (few rows read
+  per match);
+- few: look them up in the level-scoped gram index (`r33:医院` = 医院 among
+  real 三级甲等 facilities, SQL function facility_level_pieces, migration
+  facilities 0007) and sort them.
+
+How many facilities of a level have a piece is what PostgreSQL's own
+statistics on that index already count (`pg_stats.most_common_elems`: with
+the statistics target of 1000 set on it, the 10,000 most common pieces,
+counted on a sample of 300,000 rows, so exactly for a directory up to that
+size); `piece_counts` reads them and keeps them for a few minutes. They only choose the plan: a
+stale count makes a lookup slower, never wrong, since every level is always
+looked at.
+
+Searches within a province or a city, and "nearest first", keep the plain
+queries (FacilityQuerySet.matching and friends): their lists are short.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Q
+
+from facilities import search
+from facilities.models import Facility, FacilityQuerySet, Grade, Tier, level_pieces
+
+if TYPE_CHECKING:
+    from facilities.services import Criteria
+
+
+@dataclass(frozen=True)
+class Level:
+    synthetic: bool
+    tier: int
+    grade: int
+
+    @property
+    def key(self) -> str:
+        """The prefix of this level's pieces: 'r33' real 三级甲等, 's00' demo 未定级.
+        Must match the SQL function facility_level_pieces."""
+        return f"{'s' if self.synthetic else 'r'}{self.tier}{self.grade}"
+
+    def filter(self) -> Q:
+        return Q(is_synthetic=self.synthetic, tier=self.tier, grade=self.grade)
+
+
+def _levels() -> tuple[Level, ...]:
+    """Every level a facility can have, in rank order (the order of
+    FacilityQuerySet.ranked: real first, higher tier, higher grade)."""
+    grades = sorted(Grade.values, reverse=True)
+    tiers = sorted(Tier.values, reverse=True)
+    return tuple(
+        Level(synthetic, tier, grade)
+        for synthetic in (False, True)
+        for tier in tiers
+        for grade in (grades if tier != Tier.NONE else [Grade.NONE])
+    )
+
+
+LEVELS = _levels()
+# The piece every row has, so its count is the level's size.
+EVERY_ROW = "|"
+
+
+def pieces_for(grams: Iterable[str], kind: str = "", service: str = "") -> list[str]:
+    """What a match must hold in facility_level_pieces, before the level
+    prefix: the query's grams, '|k:kind', '|s:service'."""
+    pieces = list(grams)
+    if kind:
+        pieces.append(f"|k:{kind}")
+    if service:
+        pieces.append(f"|s:{service}")
+    return pieces
+
+
+def level_keys(level: Level, pieces: Iterable[str]) -> list[str]:
+    return [f"{level.key}:{piece}" for piece in pieces]
+
+
+@dataclass(frozen=True)
+class PieceCounts:
+    """How many facilities hold each level-scoped piece, as PostgreSQL last
+    counted them (the 10,000 most common: a piece it did not list is rarer
+    than any it did)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def expected(self, level: Level, pieces: Sequence[str]) -> int:
+        """Facilities of `level` expected to match: the rarest piece's count,
+        0 when a piece is not listed (rare)."""
+        return min((self.counts.get(key, 0) for key in level_keys(level, pieces)), default=0)
+
+    def rarest(self, level: Level, pieces: Sequence[str]) -> str:
+        """The level-scoped key of the piece fewest facilities of `level` hold."""
+        return min(level_keys(level, pieces), key=lambda key: self.counts.get(key, 0))
+
+    def size(self, level: Level) -> int:
+        """The level's size, 0 when not listed (a small level)."""
+        return self.counts.get(f"{level.key}:{EVERY_ROW}", 0)
+
+    def is_dense(self, level: Level, pieces: Sequence[str], wanted: int) -> bool:
+        """Walking a level reads about wanted × size / expected rows; looking
+        it up in the gram index reads about `expected`. Walk when that is
+        fewer. A level or piece too rare to be listed is looked up."""
+        expected, size = self.expected(level, pieces), self.size(level)
+        return expected > 0 and size > 0 and expected * expected > wanted * size
+
+
+@dataclass(frozen=True)
+class Step:
+    """One query of a plan: walk one level's stretch of the rank index, or
+    look several levels up in the gram index."""
+
+    walk: bool
+    levels: tuple[Level, ...]
+
+
+def plan(
+    pieces: Sequence[str], levels: Sequence[Level], counts: PieceCounts, wanted: int
+) -> list[Step]:
+    """The queries, in rank order, that find the first `wanted` matches.
+    Consecutive sparse levels share one gram-index query, closed once it is
+    expected to hold twice what is wanted (it may hold fewer: the caller goes
+    on through the next steps until it has enough)."""
+    steps: list[Step] = []
+    pending: list[Level] = []
+    expected = 0
+    for level in levels:
+        if counts.is_dense(level, pieces, wanted):
+            if pending:
+                steps.append(Step(walk=False, levels=tuple(pending)))
+                pending, expected = [], 0
+            steps.append(Step(walk=True, levels=(level,)))
+            continue
+        pending.append(level)
+        expected += counts.expected(level, pieces)
+        if expected >= 2 * wanted:
+            steps.append(Step(walk=False, levels=tuple(pending)))
+            pending, expected = [], 0
+    if pending:
+        steps.append(Step(walk=False, levels=tuple(pending)))
+    return steps
+
+
+# ---------------------------------------------------------------- statistics
+
+_CACHE_SECONDS = 300
+_cached: tuple[float, PieceCounts] | None = None
+
+
+def piece_counts() -> PieceCounts:
+    """PostgreSQL's counts of the level-scoped pieces (see the module
+    docstring), read at most every five minutes per process."""
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < _CACHE_SECONDS:
+        return _cached[1]
+    counts = _read_piece_counts()
+    _cached = (now, counts)
+    return counts
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the directory now, after a bulk change, rather than wait for
+    autovacuum: until then the plans follow the old counts (slower, never
+    wrong). About 14 s for 200,000 facilities."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE facilities_facility")
+    forget_piece_counts()
+
+
+def forget_piece_counts() -> None:
+    global _cached
+    _cached = None
+
+
+def _read_piece_counts() -> PieceCounts:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,
+                   greatest(c.reltuples, 0)
+            FROM pg_stats s
+            JOIN pg_class c ON c.relname = 'facilities_facility'
+                AND c.relnamespace = to_regnamespace(s.schemaname)
+            WHERE s.schemaname = current_schema() AND s.tablename = 'facility_level_pieces'
+            """
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return PieceCounts()
+    elements, frequencies, rows = row
+    # most_common_elem_freqs has three more numbers (lowest and highest
+    # frequency, nulls) than there are elements; zip stops before them.
+    counts = {
+        element: round(frequency * rows)
+        for element, frequency in zip(elements, frequencies, strict=False)
+    }
+    return PieceCounts(counts=counts)
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Search:
+    """A nationwide lookup broken into what the steps need."""
+
+    text: str  # folded query, "" for none
+    pieces: tuple[str, ...]
+    levels: tuple[Level, ...]
+    kind: str
+    service: str
+
+
+def search_for(criteria: Criteria) -> Search | None:
+    """The nationwide lookup for `criteria`, or None when the plain queries
+    serve it better (a province or city chosen, nearest first, or nothing to
+    narrow by but the level)."""
+    if criteria.province is not None or criteria.city is not None or criteria.origin:
+        return None
+    text = search.normalise_query(criteria.text)
+    grams = search.query_grams(text) if text else []
+    pieces = pieces_for(grams, criteria.kind, criteria.service)
+    if not pieces:
+        return None
+    levels = tuple(level for level in LEVELS if _at_level(level, criteria.level))
+    return Search(
+        text=text, pieces=tuple(pieces), levels=levels, kind=criteria.kind, service=criteria.service
+    )
+
+
+def _at_level(level: Level, wanted: str) -> bool:
+    """The same rule as FacilityQuerySet.at_level: '3', '3a', '0'."""
+    if not wanted:
+        return True
+    tier, grade_a, _rest = wanted.partition("a")
+    return level.tier == int(tier) and (not grade_a or level.grade == Grade.A)
+
+
+def _checked(found: FacilityQuerySet, search: Search) -> FacilityQuerySet:
+    """The whole search checked on each row: the name (LIKE on the short
+    search_text, not the gram array), the kind, the service."""
+    if search.text:
+        found = found.filter(search_text__contains=search.text)
+    if search.kind:
+        found = found.filter(kind=search.kind)
+    if search.service:
+        found = found.offering(search.service)
+    return found
+
+
+def _walk(found: FacilityQuerySet, search: Search, level: Level) -> FacilityQuerySet:
+    """One level's matches through the rank index: no gram condition, so
+    PostgreSQL reads that stretch of the index in order and checks each row."""
+    return _checked(found.filter(level.filter()), search)
+
+
+def _look_up(
+    found: FacilityQuerySet, search: Search, levels: Sequence[Level], counts: PieceCounts
+) -> FacilityQuerySet:
+    """These levels' matches through the level-scoped gram index: the rows
+    holding each level's rarest piece (one index condition, however many
+    levels), then the whole search checked on each of them."""
+    rarest = [counts.rarest(level, search.pieces) for level in levels]
+    return _checked(
+        found.alias(level_pieces=level_pieces()).filter(level_pieces__overlap=rarest), search
+    )
+
+
+# The rank order of FacilityQuerySet.ranked, for the fenced queries below.
+RANK_ORDER = "is_synthetic, tier DESC, grade DESC, pinyin, id"
+
+
+def _fenced_ids(found: FacilityQuerySet, limit: int, *, ranked: bool) -> list[int]:
+    """The ids of the first `limit` rows of `found` (in rank order if
+    `ranked`), with its conditions evaluated in a MATERIALIZED CTE. The
+    fence keeps PostgreSQL from walking the rank index and computing
+    facility_level_pieces for every row it passes (it did, for a query over
+    26 levels, for a minute): inside the fence the gram index is the only
+    cheap way to the rows."""
+    sql, params = (
+        found.order_by()
+        .values("pk", "is_synthetic", "tier", "grade", "pinyin")
+        .query.sql_with_params()
+    )
+    order = f"ORDER BY {RANK_ORDER} " if ranked else ""
+    with connection.cursor() as cursor:
+        # `sql` is the ORM's, its values in `params`; `order` is a constant.
+        cursor.execute(
+            f"WITH found (id, is_synthetic, tier, grade, pinyin) AS MATERIALIZED ({sql}) "  # noqa: S608
+            f"SELECT id FROM found {order}LIMIT %s",
+            (*params, limit),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def first_ids(
+    search: Search, wanted: int, *, on: dt.date | None = None, counts: PieceCounts | None = None
+) -> list[int]:
+    """The ids of the first `wanted` matches in rank order."""
+    counts = counts if counts is not None else piece_counts()
+    active = Facility.objects.active(on)
+    ids: list[int] = []
+    for step in plan(search.pieces, search.levels, counts, wanted):
+        still = wanted - len(ids)
+        if step.walk:
+            query = _walk(active, search, step.levels[0]).order_by("pinyin", "pk")
+            ids.extend(query.values_list("pk", flat=True)[:still])
+        else:
+            ids.extend(
+                _fenced_ids(_look_up(active, search, step.levels, counts), still, ranked=True)
+            )
+        if len(ids) >= wanted:
+            break
+    return ids
+
+
+def count_upto(
+    search: Search, cap: int, *, on: dt.date | None = None, counts: PieceCounts | None = None
+) -> int:
+    """How many match, counting no further than `cap` (order does not matter:
+    the sparse levels in one gram-index query, the dense ones walked)."""
+    counts = counts if counts is not None else piece_counts()
+    active = Facility.objects.active(on)
+    sparse = [level for level in search.levels if not counts.is_dense(level, search.pieces, cap)]
+    dense = [level for level in search.levels if level not in sparse]
+    total = 0
+    if sparse:
+        total += len(_fenced_ids(_look_up(active, search, sparse, counts), cap, ranked=False))
+    for level in dense:
+        if total >= cap:
+            break
+        total += _walk(active, search, level).order_by()[: cap - total].count()
+    return min(total, cap)

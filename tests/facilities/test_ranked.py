@@ -1,0 +1,213 @@
+"""Nationwide lookups level by level (facilities.ranked).
+
+The plan is a pure function of PostgreSQL's piece counts; whatever it
+chooses, the page must be exactly what one ranked query over all facilities
+gives. The equivalence tests run each search under three sets of counts:
+none (everything looked up in the gram index), every level dense (everything
+walked), and PostgreSQL's own after ANALYZE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from facilities import ranked, services
+from facilities.models import Facility, FacilityKind
+from facilities.ranked import LEVELS, Level, PieceCounts, Step, plan
+from facilities.services import Criteria
+from tests.facilities.conftest import make_facility
+
+R33, R32, R00 = Level(False, 3, 3), Level(False, 3, 2), Level(False, 0, 0)
+S33, S00 = Level(True, 3, 3), Level(True, 0, 0)
+
+
+# ------------------------------------------------------------------ the plan
+
+
+def test_the_levels_follow_the_rank_order_and_cover_every_level() -> None:
+    assert LEVELS[0] == R33 and LEVELS[-1] == S00
+    assert len(LEVELS) == len(set(LEVELS)) == 26
+    ranks = [(lv.synthetic, -lv.tier, -lv.grade) for lv in LEVELS]
+    assert ranks == sorted(ranks)
+
+
+def test_without_statistics_every_level_is_looked_up_in_one_query() -> None:
+    assert plan(["药房"], LEVELS, PieceCounts(), 20) == [Step(walk=False, levels=LEVELS)]
+
+
+def test_a_level_full_of_matches_is_walked_and_the_rest_looked_up_around_it() -> None:
+    # 76,000 of the 109,000 demo facilities without a level are 药房.
+    counts = PieceCounts(counts={"s00:|": 109_000, "s00:药房": 76_000})
+    steps = plan(["药房"], LEVELS, counts, 20)
+    assert steps == [Step(walk=False, levels=LEVELS[:-1]), Step(walk=True, levels=(S00,))]
+
+
+def test_a_few_matches_in_a_big_level_are_looked_up_not_walked() -> None:
+    counts = PieceCounts(counts={"s00:|": 109_000, "s00:协和": 30})
+    assert all(not step.walk for step in plan(["协和"], LEVELS, counts, 20))
+
+
+def test_walking_needs_more_matches_the_more_rows_are_wanted() -> None:
+    counts = PieceCounts(counts={"s00:|": 100_000, "s00:xh": 5_000})
+    assert counts.is_dense(S00, ["xh"], 20)  # 20 rows: walk about 400
+    assert not counts.is_dense(S00, ["xh"], 1001)  # counting 1001: look up 5,000
+
+
+def test_the_rarest_piece_decides_and_an_unlisted_piece_counts_as_rare() -> None:
+    counts = PieceCounts(counts={"r33:|": 6_000, "r33:医院": 5_800})
+    assert counts.expected(R33, ["医院"]) == 5_800
+    assert counts.expected(R33, ["医院", "协和"]) == 0
+    assert counts.rarest(R33, ["医院", "协和"]) == "r33:协和"
+
+
+def test_a_lookup_query_closes_once_it_should_hold_twice_what_is_wanted() -> None:
+    counts = PieceCounts(counts={"r33:|": 50, "r33:yy": 30, "r32:|": 50, "r32:yy": 30})
+    steps = plan(["yy"], [R33, R32, R00], counts, 20)
+    assert steps == [Step(False, (R33, R32)), Step(False, (R00,))]
+
+
+# ------------------------------------------------------------- equivalence
+
+
+@pytest.fixture
+def directory(db: None) -> list[Facility]:
+    """Hospitals at several levels and a block of pharmacies and clinics
+    with no level, real and demo: where 药房 sits at the very end."""
+    made = []
+    serial = 0
+
+    def add(name: str, **fields: Any) -> None:
+        nonlocal serial
+        serial += 1
+        made.append(make_facility(code=f"H{serial:011d}", name=name, **fields))
+
+    for i, (tier, grade) in enumerate([(3, 3), (3, 3), (3, 2), (2, 3), (2, 0), (1, 3), (1, 0)]):
+        add(f"上海第{i + 1}人民医院", tier=tier, grade=grade)
+        add(
+            f"浦东{i + 1}中医医院", tier=tier, grade=grade, kind=FacilityKind.TCM, is_synthetic=True
+        )
+    for i in range(30):
+        pharmacy = {
+            "kind": FacilityKind.PHARMACY,
+            "tier": 0,
+            "grade": 0,
+            "services": ["outpatient"],
+        }
+        add(f"国大药房第{i + 1}分店", **pharmacy, is_synthetic=i % 3 != 0)
+        add(
+            f"社区卫生服务站{i + 1}",
+            kind=FacilityKind.PRIMARY,
+            tier=0,
+            grade=0,
+            services=["outpatient", "hypertension"] if i % 2 else ["outpatient"],
+            is_synthetic=i % 4 == 0,
+        )
+    add(
+        "已停止的药房",
+        kind=FacilityKind.PHARMACY,
+        tier=0,
+        grade=0,
+        services=[],
+        active_to=dt.date(2021, 1, 1),
+    )
+    return made
+
+
+SEARCHES = [
+    Criteria(text="药房"),
+    Criteria(text="yf"),
+    Criteria(text="国大药房"),
+    Criteria(text="医院"),
+    Criteria(text="人民医院", level="3a"),
+    Criteria(text="中医", level="3"),
+    Criteria(kind=FacilityKind.PHARMACY),
+    Criteria(service="hypertension"),
+    Criteria(text="社区", service="hypertension"),
+    Criteria(text="药", kind=FacilityKind.PHARMACY),
+    Criteria(text="没有这家"),
+]
+
+
+def dense_everywhere(search: ranked.Search) -> PieceCounts:
+    """Counts that make every level look full of matches: everything walked."""
+    counts = {}
+    for level in LEVELS:
+        counts[f"{level.key}:|"] = 10
+        for piece in search.pieces:
+            counts[f"{level.key}:{piece}"] = 10_000
+    return PieceCounts(counts=counts)
+
+
+def analysed() -> PieceCounts:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE facilities_facility")
+    ranked.forget_piece_counts()
+    return ranked.piece_counts()
+
+
+def expected_page(criteria: Criteria, number: int, per_page: int) -> list[str]:
+    found = services.find_facilities(criteria)  # one ranked query
+    return [f.name for f in found[(number - 1) * per_page : number * per_page]]
+
+
+@pytest.mark.parametrize("counts_kind", ["none", "dense", "analysed"])
+@pytest.mark.usefixtures("directory")
+def test_every_plan_gives_the_page_one_ranked_query_gives(
+    counts_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = analysed() if counts_kind == "analysed" else PieceCounts()
+    monkeypatch.setattr(services, "PAGE_SIZE", 4)  # several pages from a small directory
+    for criteria in SEARCHES:
+        search = ranked.search_for(criteria)
+        assert search is not None
+        counts = dense_everywhere(search) if counts_kind == "dense" else base
+        monkeypatch.setattr(ranked, "piece_counts", lambda counts=counts: counts)
+        total = services.find_facilities(criteria).count()
+        for number in (1, 2, 5):
+            page = services.lookup_page(criteria, number)
+            shown = min(number, max(1, -(-total // 4)))
+            assert page.number == shown, criteria
+            assert [f.name for f in page.items] == expected_page(criteria, shown, 4), criteria
+            assert page.count == total, criteria
+
+
+@pytest.mark.usefixtures("directory")
+def test_the_count_stops_at_the_cap_whatever_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    criteria = Criteria(text="药房")
+    search = ranked.search_for(criteria)
+    assert search is not None
+    total = services.find_facilities(criteria).count()
+    assert total == 30
+    for counts in (PieceCounts(), dense_everywhere(search), analysed()):
+        assert ranked.count_upto(search, 7, counts=counts) == 7
+        assert ranked.count_upto(search, 1001, counts=counts) == total
+
+
+@pytest.mark.usefixtures("directory")
+def test_postgresql_counts_the_pieces_per_level_after_analyze() -> None:
+    counts = analysed()
+    assert counts.size(S00) == Facility.objects.filter(is_synthetic=True, tier=0).count()
+    assert (
+        counts.counts["s00:|k:pharmacy"]
+        == Facility.objects.filter(is_synthetic=True, kind=FacilityKind.PHARMACY).count()
+    )
+    assert (
+        counts.counts["s00:药房"]
+        == Facility.objects.filter(is_synthetic=True, tier=0, name__contains="药房").count()
+    )
+
+
+def test_a_province_a_city_or_nearest_first_keep_the_plain_query(db: None) -> None:
+    from portal.models import Region
+
+    anhui = Region.objects.get(code="340000")
+    hefei = Region.objects.get(code="340100")
+    assert ranked.search_for(Criteria(text="药房", province=anhui)) is None
+    assert ranked.search_for(Criteria(text="药房", city=hefei)) is None
+    assert ranked.search_for(Criteria(text="药房", origin=hefei)) is None
+    assert ranked.search_for(Criteria(level="3a")) is None  # the rank index alone
+    assert ranked.search_for(Criteria(text="药房", level="0")) is not None
