@@ -241,9 +241,9 @@ class Search:
 
 def search_for(criteria: Criteria) -> Search | None:
     """The nationwide lookup for `criteria`, or None when the plain queries
-    serve it better (a province or city chosen, nearest first, or nothing to
-    narrow by but the level)."""
-    if criteria.province is not None or criteria.city is not None or criteria.origin:
+    serve it better (a province or city chosen, or nothing to narrow by but
+    the level). The order (rank or nearest first) is not its concern."""
+    if criteria.province is not None or criteria.city is not None:
         return None
     text = search.normalise_query(criteria.text)
     grams = search.query_grams(text) if text else []
@@ -254,6 +254,22 @@ def search_for(criteria: Criteria) -> Search | None:
     return Search(
         text=text, pieces=tuple(pieces), levels=levels, kind=criteria.kind, service=criteria.service
     )
+
+
+def walk_outward(criteria: Criteria, search: Search | None, wanted: int) -> bool:
+    """For nearest first: walk outward from the origin through the location
+    index (reads about wanted × facilities / matches rows) rather than
+    measure every match found through the gram index (reads `matches`)?
+    Nationwide only; with no piece to search by, every facility of the
+    chosen levels matches."""
+    if criteria.province is not None or criteria.city is not None:
+        return False
+    if search is None:
+        return True
+    counts = piece_counts()
+    matches = sum(counts.expected(level, search.pieces) for level in search.levels)
+    facilities = sum(counts.size(level) for level in LEVELS)
+    return matches * matches > wanted * facilities
 
 
 def _at_level(level: Level, wanted: str) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from facilities import ranked
+from facilities import ranked, search
 from facilities.models import Facility, FacilityQuerySet
 from portal.models import Region
 
@@ -62,15 +63,25 @@ class Criteria:
 
 
 def find_facilities(
-    criteria: Criteria, *, on: dt.date | None = None, naive_text: bool = False
+    criteria: Criteria,
+    *,
+    on: dt.date | None = None,
+    naive_text: bool = False,
+    outward: bool = False,
 ) -> FacilityQuerySet:
     """Active facilities that meet every criterion, best first. `naive_text`
     matches the name with a plain unindexed icontains instead (what the
-    benchmark compares against)."""
+    benchmark compares against). `outward` (with an origin): nearest first
+    through the location index, the name checked row by row instead of
+    through the gram index (see nearest_by_index)."""
     found = Facility.objects.active(on)
     province = criteria.province.code if criteria.province is not None else ""
     if naive_text:
         found = found.filter(name__icontains=criteria.text) if criteria.text else found
+        found = found.filter(province_id=province) if province else found
+    elif outward:
+        text = search.normalise_query(criteria.text)
+        found = found.filter(search_text__contains=text) if text else found
         found = found.filter(province_id=province) if province else found
     else:
         found = found.matching(criteria.text, province=province)
@@ -82,7 +93,12 @@ def find_facilities(
         found = found.at_level(criteria.level)
     if criteria.service:
         found = found.offering(criteria.service)
-    found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
+    if criteria.origin is None:
+        found = found.ranked()
+    elif outward:
+        found = found.nearest_by_index(criteria.origin)
+    else:
+        found = found.nearest_to(criteria.origin)
     # The search columns hold hundreds of pieces a row: reading them back
     # cost more than the search itself. (Cities: see result_page.)
     return found.defer(*SEARCH_COLUMNS)
@@ -142,10 +158,12 @@ def result_page(
     per_page: int = PAGE_SIZE,
     *,
     cities: Mapping[str, Region] | None = None,
+    count_upto: Callable[[int], int] | None = None,
 ) -> ResultPage:
     """The `number`-th page (clamped to the last one): the page itself and a
     count that stops after COUNT_CAP + 1 rows — or no count at all when the
     first page is not full (a rare name: the page is every match).
+    `count_upto(cap)` counts instead of the queryset without its order.
 
     `cities` (code -> Region with its parent loaded, kept in the process)
     fills each facility's city instead of joining the region table twice."""
@@ -158,7 +176,10 @@ def result_page(
             return ResultPage(
                 items=_with_cities(items, cities), number=1, count=len(items), capped=False
             )
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    if count_upto is None:
+        count = queryset.order_by()[: COUNT_CAP + 1].count()
+    else:
+        count = count_upto(COUNT_CAP + 1)
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
     last = max(1, math.ceil(count / per_page))
@@ -183,9 +204,20 @@ def lookup_page(
     on: dt.date | None = None,
 ) -> ResultPage:
     """The `number`-th page of the lookup for `criteria`. A nationwide search
-    goes level by level (facilities.ranked); the rest is one query
+    goes level by level (facilities.ranked), or outward from the origin
+    when nearest first and the matches are common; the rest is one query
     (find_facilities, result_page)."""
     nationwide = ranked.search_for(criteria)
+    if criteria.origin is not None:
+        outward = ranked.walk_outward(criteria, nationwide, number * PAGE_SIZE)
+        # Counting needs no order: the level-by-level count, when there is one.
+        counter = (
+            partial(ranked.count_upto, nationwide, on=on)
+            if outward and nationwide is not None
+            else None
+        )
+        found = find_facilities(criteria, on=on, outward=outward)
+        return result_page(found, number, cities=cities, count_upto=counter)
     if nationwide is None:
         return result_page(find_facilities(criteria, on=on), number, cities=cities)
     wanted = number * PAGE_SIZE
@@ -207,8 +239,8 @@ def lookup_page(
     rows = Facility.objects.defer(*SEARCH_COLUMNS)
     if cities is None:
         rows = rows.select_related("city__parent")
-    found = rows.in_bulk(page_ids)
-    items = [found[pk] for pk in page_ids if pk in found]
+    by_pk = rows.in_bulk(page_ids)
+    items = [by_pk[pk] for pk in page_ids if pk in by_pk]
     return ResultPage(
         items=_with_cities(items, cities),
         number=number,

@@ -9,6 +9,7 @@ walked), and PostgreSQL's own after ANALYZE.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -83,7 +84,8 @@ def directory(db: None) -> list[Facility]:
     def add(name: str, **fields: Any) -> None:
         nonlocal serial
         serial += 1
-        made.append(make_facility(code=f"H{serial:011d}", name=name, **fields))
+        spread = {"latitude": 20 + serial * 7 % 31, "longitude": 100 + serial * 11 % 31}
+        made.append(make_facility(code=f"H{serial:011d}", name=name, **(spread | fields)))
 
     for i, (tier, grade) in enumerate([(3, 3), (3, 3), (3, 2), (2, 3), (2, 0), (1, 3), (1, 0)]):
         add(f"上海第{i + 1}人民医院", tier=tier, grade=grade)
@@ -113,6 +115,15 @@ def directory(db: None) -> list[Facility]:
         grade=0,
         services=[],
         active_to=dt.date(2021, 1, 1),
+    )
+    add(
+        "没有坐标的药房",
+        kind=FacilityKind.PHARMACY,
+        tier=0,
+        grade=0,
+        services=[],
+        latitude=None,
+        longitude=None,
     )
     return made
 
@@ -181,7 +192,7 @@ def test_the_count_stops_at_the_cap_whatever_the_plan(monkeypatch: pytest.Monkey
     search = ranked.search_for(criteria)
     assert search is not None
     total = services.find_facilities(criteria).count()
-    assert total == 30
+    assert total == 31  # 30 branch pharmacies, one without coordinates (one closed)
     for counts in (PieceCounts(), dense_everywhere(search), analysed()):
         assert ranked.count_upto(search, 7, counts=counts) == 7
         assert ranked.count_upto(search, 1001, counts=counts) == total
@@ -201,13 +212,57 @@ def test_postgresql_counts_the_pieces_per_level_after_analyze() -> None:
     )
 
 
-def test_a_province_a_city_or_nearest_first_keep_the_plain_query(db: None) -> None:
+def test_a_province_or_a_city_keep_the_plain_query(db: None) -> None:
     from portal.models import Region
 
     anhui = Region.objects.get(code="340000")
     hefei = Region.objects.get(code="340100")
     assert ranked.search_for(Criteria(text="药房", province=anhui)) is None
     assert ranked.search_for(Criteria(text="药房", city=hefei)) is None
-    assert ranked.search_for(Criteria(text="药房", origin=hefei)) is None
     assert ranked.search_for(Criteria(level="3a")) is None  # the rank index alone
     assert ranked.search_for(Criteria(text="药房", level="0")) is not None
+
+
+# ------------------------------------------------------------- nearest first
+
+
+def test_walking_outward_gives_the_order_measuring_every_match_gives(directory: Any) -> None:
+    from portal.models import Region
+
+    hefei = Region.objects.get(code="340100")
+    for criteria in [*SEARCHES, Criteria(), Criteria(level="3a")]:
+        nearest = dataclasses.replace(criteria, origin=hefei)
+        measured = [f.name for f in services.find_facilities(nearest)]
+        walked = [f.name for f in services.find_facilities(nearest, outward=True)]
+        assert walked == measured, criteria
+    everything = [f.name for f in services.find_facilities(Criteria(origin=hefei), outward=True)]
+    assert everything[-1] == "没有坐标的药房"  # no coordinates: last
+
+
+@pytest.mark.usefixtures("directory")
+def test_nearest_first_walks_outward_only_when_matches_are_common(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import Region
+
+    hefei = Region.objects.get(code="340100")
+    common = Criteria(text="药房", origin=hefei)
+    search = ranked.search_for(common)
+    assert search is not None
+    monkeypatch.setattr(ranked, "piece_counts", lambda: dense_everywhere(search))
+    assert ranked.walk_outward(common, search, 20)
+    assert not ranked.walk_outward(
+        Criteria(text="药房", origin=hefei, province=hefei.parent), search, 20
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = services.lookup_page(common, 1)
+    assert "<->" in queries[0]["sql"]
+    expected = [f.name for f in services.find_facilities(common)[:20]]
+    assert [f.name for f in page.items] == expected
+    assert page.count == services.find_facilities(common).count()
+
+    monkeypatch.setattr(ranked, "piece_counts", PieceCounts)  # no statistics: a rare name
+    assert not ranked.walk_outward(common, search, 20)
+    assert ranked.walk_outward(Criteria(origin=hefei), None, 20)  # nothing to search by
