@@ -11,7 +11,7 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, override
@@ -113,14 +113,6 @@ def _level_label_now(tier: int, grade: int) -> str:
     return f"{Tier(tier).label}{Grade(grade).label}"
 
 
-def _smallint(value: int) -> Cast:
-    """`value` as a smallint constant. The GIN indexes key tier and grade
-    as smallints (btree_gin), and btree_gin compares only like with like:
-    `tier = 3` (an integer) cannot use them, `tier = 3::smallint` can (the
-    count for 医院 at 三级甲等 went from 10.4 to 5.4 ms)."""
-    return Cast(Value(value), models.SmallIntegerField())
-
-
 def level_pieces() -> Func:
     """facility_level_pieces(...): each gram of the name, the kind ('|k:tcm'),
     each service ('|s:dialysis') and '|' (every row), prefixed by the level
@@ -188,8 +180,8 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
     def at_level(self, level: str) -> FacilityQuerySet:
         """'3' any 三级, '3a' 三级甲等, '0' 未定级 (see LEVEL_FILTERS)."""
         tier, grade_a, _rest = level.partition("a")
-        filtered = self.filter(tier=_smallint(int(tier)))
-        return filtered.filter(grade=_smallint(Grade.A)) if grade_a else filtered
+        filtered = self.filter(tier=int(tier))
+        return filtered.filter(grade=Grade.A) if grade_a else filtered
 
     def offering(self, service: str) -> FacilityQuerySet:
         return self.filter(services__contains=[service])
@@ -306,22 +298,19 @@ class Facility(models.Model):
         verbose_name_plural = _("定点医药机构")
         ordering = ["is_synthetic", "-tier", "-grade", "pinyin", "pk"]
         indexes = [
-            # One GIN index over the name pieces and the usual filters
-            # (btree_gin), so "人民医院 in 江苏" intersects posting lists
-            # instead of fetching every 人民医院 row to check its province.
-            GinIndex(
-                fields=["search_grams", "province", "city", "kind", "tier", "grade", "services"],
-                name="facility_search_grams",
-            ),
+            # The name pieces, nationwide: a rare name nearest first
+            # (nearest_to). Nationwide and province searches in rank order
+            # use facility_level_pieces (facilities.ranked). The filters are
+            # kept out of the GIN indexes on purpose: there PostgreSQL used
+            # them to read a 76,000-row kind list where walking the rank index
+            # reads a few hundred rows (facilities migration 0009).
+            GinIndex(fields=["search_grams"], name="facility_search_grams"),
             # Nationwide searches, level by level (facilities.ranked).
             GinIndex(level_pieces(), name="facility_level_pieces"),
             # Nearest first, nationwide (FacilityQuerySet.nearest_by_index).
             GistIndex(earth_point(F("latitude"), F("longitude")), name="facility_location"),
             # Searches within a province (search.scoped_grams).
-            GinIndex(
-                fields=["scoped_grams", "city", "kind", "tier", "grade", "services"],
-                name="facility_scoped_grams",
-            ),
+            GinIndex(fields=["scoped_grams", "city"], name="facility_scoped_grams"),
             models.Index(
                 F("province"),
                 F("is_synthetic"),

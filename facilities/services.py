@@ -217,9 +217,9 @@ def lookup_page(
             else None
         )
         found = find_facilities(criteria, on=on, outward=outward)
-        return result_page(found, number, cities=cities, count_upto=counter)
+        return result_page(found, number, PAGE_SIZE, cities=cities, count_upto=counter)
     if nationwide is None:
-        return result_page(find_facilities(criteria, on=on), number, cities=cities)
+        return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
     wanted = number * PAGE_SIZE
     count: int | None = None
     if number > 1:

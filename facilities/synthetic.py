@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from facilities import search
+from facilities import ranked, search
 from facilities.models import (
     LATITUDE_RANGE,
     LONGITUDE_RANGE,
@@ -317,7 +317,12 @@ def synthetic_rows(
         }
 
 
-REBUILT_INDEXES = ("facility_search_grams", "facility_scoped_grams")
+REBUILT_INDEXES = (
+    "facility_search_grams",
+    "facility_scoped_grams",
+    "facility_level_pieces",
+    "facility_location",
+)
 REBUILD_FROM = 20_000
 COPY_COLUMNS = [
     "code",
@@ -376,6 +381,7 @@ def generate_facilities(*, count: int, seed: int = 2026, replace: bool = False) 
     with connection.schema_editor(atomic=False) as editor:
         for index in rebuild:
             editor.add_index(Facility, index)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {table}")
+    if rebuild:
+        ranked.keep_counting_10000_pieces()
+    ranked.refresh_statistics()
     return count

@@ -22,3 +22,29 @@ def test_the_facility_benchmark_prints_a_line_for_every_search() -> None:
     assert len(lines) == 2 + len(SEARCHES) + 1
     assert lines[-1].startswith("Worst p95: page ")
     assert all(line.split()[-1].rstrip("+").isdigit() for line in lines[2:-1])
+
+
+def test_a_large_generation_rebuilds_every_search_index_and_its_statistics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past REBUILD_FROM the GIN and GiST indexes are dropped and built again
+    after the COPY; the level-scoped one must come back counting 10,000
+    pieces (facilities.ranked), and the statistics must be fresh."""
+    from django.db import connection
+
+    from facilities import ranked, synthetic
+
+    monkeypatch.setattr(synthetic, "REBUILD_FROM", 50)
+    assert synthetic.generate_facilities(count=60) == 60
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'facilities_facility'")
+        names = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute"
+            " WHERE attrelid = 'facility_level_pieces'::regclass"
+        )
+        (target,) = cursor.fetchone()
+    assert set(synthetic.REBUILT_INDEXES) <= names
+    assert target == 1000
+    ranked.forget_piece_counts()
+    assert ranked.piece_counts().counts  # ANALYZE ran: PostgreSQL lists the pieces

@@ -248,10 +248,11 @@ def test_the_list_page_takes_two_queries_for_a_visitor_and_one_for_a_rare_name(
     with django_assert_num_queries(2):
         client.get(URL, {"sort": "distance", "near": "120100"})
     with django_assert_num_queries(1):  # the first page is not full: it is every match
-        response = client.get(URL, {"q": "协和", "province": "110000"})
+        response = client.get(URL, {"q": "协和", "city": "110100"})
     page = response.context["page"]
     assert page.count == len(page.items) == 2 and not page.has_next
-    # Nationwide: the ids in rank order, then those facilities (facilities.ranked).
+    # Nationwide or in a province: the ids in rank order, then those facilities
+    # (facilities.ranked).
     with django_assert_num_queries(2):
         response = client.get(URL, {"q": "协和"})
     page = response.context["page"]
@@ -273,7 +274,7 @@ def test_the_list_page_reads_the_regions_once_when_they_are_not_kept(
     client: Client, django_assert_num_queries: Any
 ) -> None:
     with django_assert_num_queries(3):  # regions, page (not full: no count), notices
-        client.get(URL, {"q": "协和", "province": "110000"})
+        client.get(URL, {"q": "协和", "city": "110100"})
 
 
 def test_inactive_facilities_are_not_listed(client: Client) -> None:

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from facilities import ranked, services
+from facilities import search as search_module
 from facilities.models import Facility, FacilityKind
 from facilities.ranked import LEVELS, Level, PieceCounts, Step, plan
 from facilities.services import Criteria
@@ -143,14 +144,20 @@ SEARCHES = [
 ]
 
 
-def dense_everywhere(search: ranked.Search) -> PieceCounts:
+def pieces_of(criteria: Criteria) -> list[str]:
+    text = search_module.normalise_query(criteria.text)
+    grams = search_module.query_grams(text) if text else []
+    return ranked.pieces_for(grams, criteria.kind, criteria.service)
+
+
+def dense_everywhere(criteria: Criteria) -> PieceCounts:
     """Counts that make every level look full of matches: everything walked."""
     counts = {}
     for level in LEVELS:
         counts[f"{level.key}:|"] = 10
-        for piece in search.pieces:
+        for piece in pieces_of(criteria):
             counts[f"{level.key}:{piece}"] = 10_000
-    return PieceCounts(counts=counts)
+    return PieceCounts(counts=counts, shares={"310000": 0.8, "340000": 0.2})
 
 
 def analysed() -> PieceCounts:
@@ -170,12 +177,20 @@ def expected_page(criteria: Criteria, number: int, per_page: int) -> list[str]:
 def test_every_plan_gives_the_page_one_ranked_query_gives(
     counts_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from portal.models import Region
+
     base = analysed() if counts_kind == "analysed" else PieceCounts()
     monkeypatch.setattr(services, "PAGE_SIZE", 4)  # several pages from a small directory
-    for criteria in SEARCHES:
-        search = ranked.search_for(criteria)
-        assert search is not None
-        counts = dense_everywhere(search) if counts_kind == "dense" else base
+    anhui, shanghai = Region.objects.get(code="340000"), Region.objects.get(code="310000")
+    within = [
+        Criteria(text="药房", province=anhui),
+        Criteria(text="人民医院", province=anhui, level="3"),
+        Criteria(kind=FacilityKind.PHARMACY, province=shanghai),
+        Criteria(text="yy", province=shanghai),
+        Criteria(text="药房", province=Region.objects.get(code="110000")),
+    ]
+    for criteria in [*SEARCHES, *within]:
+        counts = dense_everywhere(criteria) if counts_kind == "dense" else base
         monkeypatch.setattr(ranked, "piece_counts", lambda counts=counts: counts)
         total = services.find_facilities(criteria).count()
         for number in (1, 2, 5):
@@ -193,7 +208,7 @@ def test_the_count_stops_at_the_cap_whatever_the_plan(monkeypatch: pytest.Monkey
     assert search is not None
     total = services.find_facilities(criteria).count()
     assert total == 31  # 30 branch pharmacies, one without coordinates (one closed)
-    for counts in (PieceCounts(), dense_everywhere(search), analysed()):
+    for counts in (PieceCounts(), dense_everywhere(criteria), analysed()):
         assert ranked.count_upto(search, 7, counts=counts) == 7
         assert ranked.count_upto(search, 1001, counts=counts) == total
 
@@ -212,13 +227,21 @@ def test_postgresql_counts_the_pieces_per_level_after_analyze() -> None:
     )
 
 
-def test_a_province_or_a_city_keep_the_plain_query(db: None) -> None:
+def test_a_city_keeps_the_plain_query_a_province_goes_level_by_level_if_many_match(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from portal.models import Region
 
     anhui = Region.objects.get(code="340000")
     hefei = Region.objects.get(code="340100")
-    assert ranked.search_for(Criteria(text="药房", province=anhui)) is None
+    common = Criteria(text="药房", province=anhui)
+    monkeypatch.setattr(ranked, "piece_counts", lambda: dense_everywhere(common))
+    search = ranked.search_for(common)
+    assert search is not None and search.province == "340000"
     assert ranked.search_for(Criteria(text="药房", city=hefei)) is None
+    monkeypatch.setattr(ranked, "piece_counts", PieceCounts)  # few expected
+    assert ranked.search_for(common) is None
+    assert ranked.search_for(Criteria(kind="pharmacy", province=anhui)) is not None
     assert ranked.search_for(Criteria(level="3a")) is None  # the rank index alone
     assert ranked.search_for(Criteria(text="药房", level="0")) is not None
 
@@ -251,7 +274,7 @@ def test_nearest_first_walks_outward_only_when_matches_are_common(
     common = Criteria(text="药房", origin=hefei)
     search = ranked.search_for(common)
     assert search is not None
-    monkeypatch.setattr(ranked, "piece_counts", lambda: dense_everywhere(search))
+    monkeypatch.setattr(ranked, "piece_counts", lambda: dense_everywhere(common))
     assert ranked.walk_outward(common, search, 20)
     assert not ranked.walk_outward(
         Criteria(text="药房", origin=hefei, province=hefei.parent), search, 20

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from facilities import ranked
 from facilities.synthetic import generate_facilities
 
 
@@ -24,8 +23,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, count: int, seed: int, replace: bool, **options: Any) -> None:
         started = time.perf_counter()
         added = generate_facilities(count=count, seed=seed, replace=replace)
-        ranked.refresh_statistics()
         elapsed = time.perf_counter() - started
-        self.stdout.write(
-            f"{added} synthetic facilities added and the statistics refreshed in {elapsed:.1f} s."
-        )
+        self.stdout.write(f"{added} synthetic facilities added in {elapsed:.1f} s.")
