@@ -217,9 +217,9 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
             earth_point(Value(latitude), Value(longitude)),
             output_field=models.FloatField(),
         )
-        return self.annotate(distance_km=distance_km_from(latitude, longitude)).order_by(
-            outward.asc(nulls_last=True), "pk"
-        )
+        return self.annotate(
+            distance_km=distance_km_from(latitude, longitude), nearness=outward
+        ).order_by(F("nearness").asc(nulls_last=True), "pk")
 
 
 LEVEL_FILTERS = [

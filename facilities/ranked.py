@@ -19,7 +19,9 @@ in rank order and chooses per level, from how many facilities of that level
 have each piece of the query:
 
 - many (dense): walk that level's stretch of the rank index (few rows read
-  per match);
+  per match), chunk by chunk: matches bunch up (a chain's branches sit
+  together in pinyin order), so a walk that has read as many rows as the
+  lookup would gives way to it;
 - few: look them up in the level-scoped gram index (`r33:医院` = 医院 among
   real 三级甲等 facilities, SQL function facility_level_pieces, migration
   facilities 0007) and sort them.
@@ -45,7 +47,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from facilities import search as search_module
 from facilities.models import Facility, FacilityQuerySet, Grade, Tier, level_pieces
@@ -321,6 +324,9 @@ def walk_outward(criteria: Criteria, search: Search | None, wanted: int) -> bool
     measure every match found through the gram index (reads `matches`)?
     Nationwide only; with no piece to search by, every facility of the
     chosen levels matches."""
+    origin = criteria.origin
+    if origin is None or origin.latitude is None or origin.longitude is None:
+        return False  # no centre to walk out from: nearest_to lists by rank
     if criteria.province is not None or criteria.city is not None:
         return False
     if search is None:
@@ -329,6 +335,117 @@ def walk_outward(criteria: Criteria, search: Search | None, wanted: int) -> bool
     matches = sum(counts.expected(level, search.pieces) for level in search.levels)
     facilities = sum(counts.size(level) for level in LEVELS)
     return matches * matches > wanted * facilities
+
+
+# How many rows outward from the origin a nearest-first walk reads first:
+# OUTWARD_SLACK times what it should need (wanted × facilities / matches),
+# then OUTWARD_GROWTH times more each try, while that is still fewer than
+# the matches (what measuring them all reads) and the upper bound. Past
+# that the matches are found in the level-scoped index, every piece at once,
+# and measured (nearest_looked_up): pieces that are common apart can be rare
+# together, or far away (服务站 among 中医 hospitals near 保定: none; the
+# unbounded walk read the whole country, 800 ms).
+OUTWARD_SLACK = 3
+OUTWARD_GROWTH = 4
+OUTWARD_BUDGET = (500, 8000)
+
+
+def nearest_ids(
+    criteria: Criteria, search: Search | None, wanted: int, *, on: dt.date | None = None
+) -> list[int] | None:
+    """The ids of the first `wanted` matches nearest the origin, if they
+    lie within the walk's budget of rows outward from it (all matches if the
+    directory ends first); None when they do not."""
+    assert criteria.origin is not None
+    counts = piece_counts()
+    facilities = sum(counts.size(level) for level in LEVELS)
+    matches = facilities
+    if search is not None:
+        matches = sum(counts.expected(level, search.pieces) for level in search.levels)
+    needed = OUTWARD_SLACK * wanted * facilities // max(matches, 1)
+    budget = min(max(needed, OUTWARD_BUDGET[0]), OUTWARD_BUDGET[1])
+    checks, values = _row_checks(
+        search.text if search is not None else "", criteria.kind, criteria.service
+    )
+    if criteria.level:
+        tier, grade_a, _rest = criteria.level.partition("a")
+        checks.append("tier = %s")
+        values.append(int(tier))
+        if grade_a:
+            checks.append("grade = %s")
+            values.append(int(Grade.A))
+    while True:
+        rows = (
+            Facility.objects.active(on)
+            .nearest_by_index(criteria.origin)
+            # nearness: annotated by nearest_by_index, which the type plugin cannot see
+            .values("pk", "search_text", "kind", "services", "tier", "grade", "nearness")[:budget]  # type: ignore[misc]
+        )
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # `sql` is the ORM's, every value a parameter; `checks` are constants.
+            cursor.execute(
+                f"SELECT pk, {' AND '.join(checks)} AS hit FROM ({sql}) outward "  # noqa: S608
+                "ORDER BY nearness, pk",
+                (*values, *params),
+            )
+            read = cursor.fetchall()
+        ids = [pk for pk, hit in read if hit]
+        if len(ids) >= wanted or len(read) < budget:
+            return ids[:wanted]
+        # Not far enough: go further while that still reads fewer rows than
+        # measuring every match would.
+        budget *= OUTWARD_GROWTH
+        if budget > min(matches, OUTWARD_BUDGET[1]):
+            return None
+
+
+def nearest_looked_up(
+    criteria: Criteria, search: Search, wanted: int, *, on: dt.date | None = None
+) -> list[int]:
+    """The ids of the first `wanted` matches nearest the origin, found in the
+    level-scoped index (each level's rows holding every piece: the index
+    intersects the lists) and then measured and sorted."""
+    assert criteria.origin is not None
+    condition = Q()
+    for level in search.levels:
+        condition |= Q(level_pieces__contains=level_keys(level, search.pieces))
+    found = _checked(
+        Facility.objects.active(on).alias(level_pieces=level_pieces()).filter(condition), search
+    )
+    rows = (
+        found.nearest_by_index(criteria.origin)
+        .order_by()
+        # nearness: annotated by nearest_by_index, which the type plugin cannot see
+        .values("pk", "nearness")  # type: ignore[misc]
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # `sql` is the ORM's, its values in `params`. MATERIALIZED: inside, the
+        # index is the only cheap way to the rows (see _fenced_ids).
+        cursor.execute(
+            f"WITH found (pk, nearness) AS MATERIALIZED ({sql}) "  # noqa: S608
+            "SELECT pk FROM found ORDER BY nearness NULLS LAST, pk LIMIT %s",
+            (*params, wanted),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _row_checks(text: str, kind: str, service: str) -> tuple[list[str], list[str | int]]:
+    """A search's conditions as SQL on a walked row's columns (search_text,
+    kind, services), for the walks that read rows first and check after."""
+    checks: list[str] = ["TRUE"]
+    values: list[str | int] = []
+    if text:
+        checks.append("strpos(search_text, %s) > 0")
+        values.append(text)
+    if kind:
+        checks.append("kind = %s")
+        values.append(kind)
+    if service:
+        checks.append("%s = ANY(services)")
+        values.append(service)
+    return checks, values
 
 
 def _at_level(level: Level, wanted: str) -> bool:
@@ -353,25 +470,24 @@ def _checked(found: FacilityQuerySet, search: Search) -> FacilityQuerySet:
     return found
 
 
-def _walk(found: FacilityQuerySet, search: Search, level: Level) -> FacilityQuerySet:
-    """One level's matches through the rank index: no gram condition, so
-    PostgreSQL reads that stretch of the index in order and checks each row."""
-    return _checked(found.filter(level.filter()), search)
-
-
 def _look_up(
     found: FacilityQuerySet, search: Search, levels: Sequence[Level], counts: PieceCounts
 ) -> FacilityQuerySet:
-    """These levels' matches through the level-scoped gram index: the rows
-    holding each level's rarest piece (one index condition, however many
-    levels), then the whole search checked on each of them. (Within a
-    province, the province-scoped pieces were tried instead: each sparse
-    batch then read the province's whole list again, and searches got
-    slower.)"""
-    rarest = [counts.rarest(level, search.pieces) for level in levels]
-    return _checked(
-        found.alias(level_pieces=level_pieces()).filter(level_pieces__overlap=rarest), search
-    )
+    """These levels' matches through the level-scoped gram index, then the
+    whole search checked on each of them. One level: the rows holding every
+    piece (the index intersects the lists: 服务中心 among pharmacies is
+    nothing, found without reading a row). Several: the rows holding each
+    level's rarest piece (one index condition, however many levels; these
+    are the sparse levels, so the lists are short). (Within a province, the
+    province-scoped pieces were tried instead: each batch then read the
+    province's whole list again, and searches got slower.)"""
+    if len(levels) == 1:
+        every = level_keys(levels[0], search.pieces)
+        found = found.alias(level_pieces=level_pieces()).filter(level_pieces__contains=every)
+    else:
+        rarest = [counts.rarest(level, search.pieces) for level in levels]
+        found = found.alias(level_pieces=level_pieces()).filter(level_pieces__overlap=rarest)
+    return _checked(found, search)
 
 
 # The rank order of FacilityQuerySet.ranked, for the fenced queries below.
@@ -401,6 +517,100 @@ def _fenced_ids(found: FacilityQuerySet, limit: int, *, ranked: bool) -> list[in
         return [row[0] for row in cursor.fetchall()]
 
 
+# A walk reads the level's stretch in chunks, the first sized for what it
+# should need (wanted × size / expected, times WALK_SLACK), each next one
+# WALK_GROWTH times larger. Matches are not spread evenly through a level:
+# a chain's branches (济生大药房（…店）) sit together in pinyin order, and
+# one unbounded walk to them read 58,000 rows (211 ms) for 生大. Once a walk
+# has read as many rows as the lookup would, the lookup takes over.
+WALK_SLACK = 3
+WALK_GROWTH = 4
+FIRST_CHUNK = (200, 4000)
+# A walk gives up after this many rows even when a lookup would read more:
+# by then it has found fewer than one match in 250 rows, so its pieces are
+# rarer together than apart (服务中心 among pharmacies: none) and the index,
+# which intersects the pieces' lists, finds them without reading the rows.
+WALK_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one chunk of a walk found: the matching ids in order, and where
+    it stopped if it read its whole size (None: it stopped after enough
+    matches, or the stretch ended)."""
+
+    ids: list[int]
+    stopped_at: tuple[str, int] | None
+
+
+def _walk_chunk(
+    active: FacilityQuerySet,
+    search: Search,
+    level: Level,
+    size: int,
+    wanted: int,
+    after: tuple[str, int] | None,
+) -> Chunk:
+    """Up to `wanted` matches among the next `size` rows of the level's
+    stretch of the rank index (after `after`). The inner query has no
+    condition but the level (and province), so PostgreSQL can only walk the
+    index for it; the search is checked on its rows as they come, and the
+    walk stops at the `wanted`-th match or the `size`-th row, whichever
+    comes first (the last row read is returned as a marker then)."""
+    stretch = active.filter(level.filter())
+    if search.province:
+        stretch = stretch.filter(province_id=search.province)
+    if after is not None:
+        pinyin, pk = after
+        stretch = stretch.filter(Q(pinyin__gt=pinyin) | Q(pinyin=pinyin, pk__gt=pk))
+    order = [F("pinyin").asc(), F("pk").asc()]
+    rows = (
+        stretch.annotate(walk_order=Window(RowNumber(), order_by=order))
+        .order_by(*order)
+        .values("pk", "pinyin", "search_text", "kind", "services", "walk_order")[:size]
+    )
+    sql, params = rows.query.sql_with_params()
+    checks, values = _row_checks(search.text, search.kind, search.service)
+    with connection.cursor() as cursor:
+        # `sql` is the ORM's, every value a parameter; `checks` are constants.
+        cursor.execute(
+            f"SELECT pk, pinyin, hit, walk_order FROM (SELECT *, {' AND '.join(checks)} AS hit "  # noqa: S608
+            f"FROM ({sql}) stretch) checked WHERE hit OR walk_order = %s "
+            # The inner query's own order: PostgreSQL streams it and stops at
+            # the limit (ordering by walk_order made it sort the whole chunk).
+            "ORDER BY pinyin, pk LIMIT %s",
+            (*values, *params, size, wanted + 1),
+        )
+        rows_found = cursor.fetchall()
+    ids = [pk for pk, _pinyin, hit, _order in rows_found if hit][:wanted]
+    marker = rows_found[-1] if rows_found and rows_found[-1][3] == size else None
+    if len(ids) >= wanted or marker is None:
+        return Chunk(ids=ids, stopped_at=None)
+    return Chunk(ids=ids, stopped_at=(marker[1], marker[0]))
+
+
+def _walk(
+    active: FacilityQuerySet, search: Search, level: Level, counts: PieceCounts, wanted: int
+) -> list[int] | None:
+    """The first `wanted` matches of `level` (all of them if fewer), walking
+    its stretch chunk by chunk; None once the walk has read as many rows as
+    looking the level up would, or WALK_LIMIT (the caller looks it up)."""
+    expected = max(counts.expected(level, search.pieces), 1)
+    needed = WALK_SLACK * wanted * counts.size(level) // expected
+    size = min(max(needed, FIRST_CHUNK[0]), FIRST_CHUNK[1])
+    ids: list[int] = []
+    read, after = 0, None
+    while True:
+        chunk = _walk_chunk(active, search, level, size, wanted - len(ids), after)
+        ids.extend(chunk.ids)
+        if chunk.stopped_at is None:  # enough found, or the stretch ended
+            return ids
+        read += size
+        if read >= min(expected, WALK_LIMIT):
+            return None
+        after, size = chunk.stopped_at, size * WALK_GROWTH
+
+
 def first_ids(
     search: Search, wanted: int, *, on: dt.date | None = None, counts: PieceCounts | None = None
 ) -> list[int]:
@@ -411,13 +621,10 @@ def first_ids(
     share = counts.share(search.province)
     for step in plan(search.pieces, search.levels, counts, wanted, share=share):
         still = wanted - len(ids)
-        if step.walk:
-            query = _walk(active, search, step.levels[0]).order_by("pinyin", "pk")
-            ids.extend(query.values_list("pk", flat=True)[:still])
-        else:
-            ids.extend(
-                _fenced_ids(_look_up(active, search, step.levels, counts), still, ranked=True)
-            )
+        found = _walk(active, search, step.levels[0], counts, still) if step.walk else None
+        if found is None:  # a lookup step, or a walk that went as far as a lookup reads
+            found = _fenced_ids(_look_up(active, search, step.levels, counts), still, ranked=True)
+        ids.extend(found[:still])
         if len(ids) >= wanted:
             break
     return ids
@@ -427,7 +634,8 @@ def count_upto(
     search: Search, cap: int, *, on: dt.date | None = None, counts: PieceCounts | None = None
 ) -> int:
     """How many match, counting no further than `cap` (order does not matter:
-    the sparse levels in one gram-index query, the dense ones walked)."""
+    the sparse levels in one gram-index query, the dense ones walked, or
+    looked up when the walk goes as far as a lookup reads)."""
     counts = counts if counts is not None else piece_counts()
     active = Facility.objects.active(on)
     sparse = [level for level in search.levels if not counts.is_dense(level, search.pieces, cap)]
@@ -436,10 +644,11 @@ def count_upto(
     if sparse:
         total += len(_fenced_ids(_look_up(active, search, sparse, counts), cap, ranked=False))
     for level in dense:
-        if total >= cap:
+        still = cap - total
+        if still <= 0:
             break
-        # Ordered like the index, so PostgreSQL walks it and stops at the cap
-        # (unordered, it read a 76,000-row kind list to count 1,001).
-        walked = _walk(active, search, level).order_by("pinyin", "pk")
-        total += walked[: cap - total].count()
+        walked = _walk(active, search, level, counts, still)
+        if walked is None:  # the walk went as far as a lookup reads
+            walked = _fenced_ids(_look_up(active, search, [level], counts), still, ranked=False)
+        total += min(len(walked), still)
     return min(total, cap)

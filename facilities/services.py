@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from facilities import ranked, search
-from facilities.models import Facility, FacilityQuerySet
+from facilities.models import Facility, FacilityQuerySet, distance_km_from
 from portal.models import Region
 
 if TYPE_CHECKING:
@@ -208,37 +208,74 @@ def lookup_page(
     when nearest first and the matches are common; the rest is one query
     (find_facilities, result_page)."""
     nationwide = ranked.search_for(criteria)
-    if criteria.origin is not None:
-        outward = ranked.walk_outward(criteria, nationwide, number * PAGE_SIZE)
-        # Counting needs no order: the level-by-level count, when there is one.
-        counter = (
-            partial(ranked.count_upto, nationwide, on=on)
-            if outward and nationwide is not None
-            else None
-        )
-        found = find_facilities(criteria, on=on, outward=outward)
-        return result_page(found, number, PAGE_SIZE, cities=cities, count_upto=counter)
-    if nationwide is None:
+    if criteria.origin is None and nationwide is None:
         return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+    if criteria.origin is None:
+        assert nationwide is not None
+        search = nationwide
+        return _page_of_ids(
+            partial(ranked.first_ids, search, on=on),
+            partial(ranked.count_upto, search, on=on),
+            number,
+            cities=cities,
+        )
+    # Nearest first: outward from the origin when matches are common and
+    # the page lies within the walk's budget; else measure every match.
+    wanted = number * PAGE_SIZE
+    if ranked.walk_outward(criteria, nationwide, wanted):
+        ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on)
+        if ids is None and nationwide is not None:
+            ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
+        if ids is not None:
+            count_upto = (
+                partial(ranked.count_upto, nationwide, on=on)
+                if nationwide is not None
+                else partial(_count_upto, find_facilities(criteria, on=on))
+            )
+            return _page_of_ids(
+                lambda _wanted: ids,
+                count_upto,
+                number,
+                cities=cities,
+                origin=criteria.origin,
+            )
+    return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+
+
+def _count_upto(found: QuerySet[Any], cap: int) -> int:
+    return found.order_by()[:cap].count()
+
+
+def _page_of_ids(
+    first_ids: Callable[[int], list[int]],
+    count_upto: Callable[[int], int],
+    number: int,
+    *,
+    cities: Mapping[str, Region] | None,
+    origin: Region | None = None,
+) -> ResultPage:
+    """The `number`-th page from the ids of the first matches in order
+    (`first_ids(wanted)`) and a capped count, then those facilities read
+    by id (with their distance from `origin`, if given)."""
     wanted = number * PAGE_SIZE
     count: int | None = None
     if number > 1:
-        count = ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
+        count = count_upto(COUNT_CAP + 1)
         last = max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
         number = min(number, last)
         wanted = number * PAGE_SIZE
-    ids = ranked.first_ids(nationwide, wanted, on=on)
+    ids = first_ids(wanted)
     page_ids = ids[(number - 1) * PAGE_SIZE : wanted]
     if count is None:
         # Page 1: a short first page is every match, no count needed.
-        count = (
-            len(ids)
-            if len(ids) < PAGE_SIZE
-            else ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
-        )
+        count = len(ids) if len(ids) < PAGE_SIZE else count_upto(COUNT_CAP + 1)
     rows = Facility.objects.defer(*SEARCH_COLUMNS)
     if cities is None:
         rows = rows.select_related("city__parent")
+    if origin is not None and origin.latitude is not None and origin.longitude is not None:
+        rows = rows.annotate(
+            distance_km=distance_km_from(float(origin.latitude), float(origin.longitude))
+        )
     by_pk = rows.in_bulk(page_ids)
     items = [by_pk[pk] for pk in page_ids if pk in by_pk]
     return ResultPage(

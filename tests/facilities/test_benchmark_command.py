@@ -48,3 +48,13 @@ def test_a_large_generation_rebuilds_every_search_index_and_its_statistics(
     assert target == 1000
     ranked.forget_piece_counts()
     assert ranked.piece_counts().counts  # ANALYZE ran: PostgreSQL lists the pieces
+
+
+def test_the_made_up_searches_print_their_figures_and_the_slowest() -> None:
+    call_command("generate_facilities", "--count", "1200", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("benchmark_facilities", "--mix", "30", "--seed", "3", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("30 made-up searches (seed 3)") and "p95" in lines[0]
+    assert len(lines) == 1 + 8
+    assert all(line.split()[0].replace(".", "").isdigit() for line in lines[1:])

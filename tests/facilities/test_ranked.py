@@ -172,7 +172,7 @@ def expected_page(criteria: Criteria, number: int, per_page: int) -> list[str]:
     return [f.name for f in found[(number - 1) * per_page : number * per_page]]
 
 
-@pytest.mark.parametrize("counts_kind", ["none", "dense", "analysed"])
+@pytest.mark.parametrize("counts_kind", ["none", "dense", "dense-short-walks", "analysed"])
 @pytest.mark.usefixtures("directory")
 def test_every_plan_gives_the_page_one_ranked_query_gives(
     counts_kind: str, monkeypatch: pytest.MonkeyPatch
@@ -180,6 +180,9 @@ def test_every_plan_gives_the_page_one_ranked_query_gives(
     from portal.models import Region
 
     base = analysed() if counts_kind == "analysed" else PieceCounts()
+    if counts_kind == "dense-short-walks":  # walks read one row at a time
+        monkeypatch.setattr(ranked, "FIRST_CHUNK", (1, 1))
+        monkeypatch.setattr(ranked, "WALK_GROWTH", 1)
     monkeypatch.setattr(services, "PAGE_SIZE", 4)  # several pages from a small directory
     anhui, shanghai = Region.objects.get(code="340000"), Region.objects.get(code="310000")
     within = [
@@ -190,7 +193,7 @@ def test_every_plan_gives_the_page_one_ranked_query_gives(
         Criteria(text="药房", province=Region.objects.get(code="110000")),
     ]
     for criteria in [*SEARCHES, *within]:
-        counts = dense_everywhere(criteria) if counts_kind == "dense" else base
+        counts = dense_everywhere(criteria) if counts_kind.startswith("dense") else base
         monkeypatch.setattr(ranked, "piece_counts", lambda counts=counts: counts)
         total = services.find_facilities(criteria).count()
         for number in (1, 2, 5):
@@ -211,6 +214,9 @@ def test_the_count_stops_at_the_cap_whatever_the_plan(monkeypatch: pytest.Monkey
     for counts in (PieceCounts(), dense_everywhere(criteria), analysed()):
         assert ranked.count_upto(search, 7, counts=counts) == 7
         assert ranked.count_upto(search, 1001, counts=counts) == total
+    monkeypatch.setattr(ranked, "FIRST_CHUNK", (1, 1))  # one row at a time
+    monkeypatch.setattr(ranked, "WALK_GROWTH", 1)
+    assert ranked.count_upto(search, 1001, counts=dense_everywhere(criteria)) == total
 
 
 @pytest.mark.usefixtures("directory")
@@ -289,3 +295,26 @@ def test_nearest_first_walks_outward_only_when_matches_are_common(
     monkeypatch.setattr(ranked, "piece_counts", PieceCounts)  # no statistics: a rare name
     assert not ranked.walk_outward(common, search, 20)
     assert ranked.walk_outward(Criteria(origin=hefei), None, 20)  # nothing to search by
+
+
+@pytest.mark.usefixtures("directory")
+def test_walking_outward_within_a_budget_or_measuring_gives_the_same_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portal.models import Region
+
+    hefei = Region.objects.get(code="340100")
+    monkeypatch.setattr(services, "PAGE_SIZE", 4)
+    for criteria in [Criteria(text="药房"), Criteria(kind=FacilityKind.PHARMACY), Criteria()]:
+        nearest = dataclasses.replace(criteria, origin=hefei)
+        monkeypatch.setattr(ranked, "piece_counts", lambda c=nearest: dense_everywhere(c))
+        expected = [f.name for f in services.find_facilities(nearest)]
+        for budget in ((500, 8000), (1, 1)):  # the walk reaches far enough; it gives up
+            monkeypatch.setattr(ranked, "OUTWARD_BUDGET", budget)
+            for number in (1, 3):
+                page = services.lookup_page(nearest, number)
+                start = (page.number - 1) * 4
+                assert [f.name for f in page.items] == expected[start : start + 4], criteria
+                assert all(f.distance_km is not None for f in page.items if f.latitude)
+        search = ranked.search_for(nearest)
+        assert ranked.nearest_ids(nearest, search, 4) is None  # budget (1, 1): not reached
