@@ -30,12 +30,17 @@ How many facilities of a level have a piece is what PostgreSQL's own
 statistics on that index already count (`pg_stats.most_common_elems`: with
 the statistics target of 1000 set on it, the 10,000 most common pieces,
 counted on a sample of 300,000 rows, so exactly for a directory up to that
-size); `piece_counts` reads them and keeps them for a few minutes. They only choose the plan: a
-stale count makes a lookup slower, never wrong, since every level is always
-looked at.
+size); `piece_counts` reads them and keeps them for a few minutes. They
+only choose the plan: a stale count makes a lookup slower, never wrong,
+since every level is always looked at.
 
-Searches within a province or a city, and "nearest first", keep the plain
-queries (FacilityQuerySet.matching and friends): their lists are short.
+Within a province the same goes (the walk keeps to the province's stretch
+of each level), unless few are expected to match: then the plain query
+through the province-scoped pieces is quicker. Within a city the plain
+query serves (its lists are short). "Nearest first" nationwide walks
+outward through the location index when matches are common
+(`nearest_ids`), else looks them up and measures them
+(`nearest_looked_up`); services.lookup_page puts it together.
 """
 
 from __future__ import annotations
@@ -471,7 +476,7 @@ def _checked(found: FacilityQuerySet, search: Search) -> FacilityQuerySet:
     return found
 
 
-_TEXT_ARRAY = ArrayField(TextField())
+_TEXT_ARRAY: ArrayField[list[str], list[str]] = ArrayField(TextField())
 
 
 def _keys(keys: list[str]) -> Value:
