@@ -503,9 +503,7 @@ class ReimbursementForm(forms.Form):
                 "hx-trigger": "change",
             }
         )
-        cities = (
-            filing_forms.city_choices(province) if province.isdigit() and len(province) == 6 else []
-        )
+        cities = filing_forms.city_choices(province) if province else []
         city_field = cast(forms.ChoiceField, self.fields["treatment_city"])
         placeholder = _("请选择城市") if cities else _("请先选择省份")
         city_field.choices = [("", placeholder), *cities]

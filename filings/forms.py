@@ -59,8 +59,13 @@ def province_choices() -> list[tuple[str, str]]:
 
 
 def city_choices(province: str | None) -> list[tuple[str, str]]:
+    """The destination cities of `province` (every one when None). Anything
+    that is not a six-digit code has none: the value comes straight from the
+    request, and a NUL byte in it made PostgreSQL fail the page."""
     cities = Region.objects.destinations().order_by("code")
-    if province:
+    if province is not None:
+        if not (len(province) == 6 and province.isascii() and province.isdigit()):
+            return []
         cities = cities.filter(parent_id=province)
     return [(r.code, r.name) for r in cities]
 

@@ -330,7 +330,7 @@ def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
 def cities(request: HttpRequest) -> HttpResponse:
     """The city <select> for a province (the htmx half of the cascade)."""
     province = request.GET.get("province", "")
-    options = city_choices(province) if province.isdigit() and len(province) == 6 else []
+    options = city_choices(province) if province else []
     return render(
         request,
         "filings/_city_options.html",

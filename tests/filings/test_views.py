@@ -161,6 +161,20 @@ def test_a_city_outside_the_chosen_province_is_refused(client: Client, retiree: 
     assert 'id="id_destination_error"' in response.content.decode()
 
 
+@pytest.mark.parametrize("province", ["\x00", "34\x000000", "３４００００", "340000' OR 1=1"])
+def test_a_province_that_is_no_code_is_refused_next_to_the_field(
+    client: Client, retiree: User, province: str
+) -> None:
+    """The posted province picks the city list before the form is checked:
+    a NUL byte in it made PostgreSQL fail the page (found by the fuzz test)."""
+    client.force_login(retiree)
+    step(client, "category", {"category": "other"})
+    response = step(client, "destination", {"province": province, "destination": "340100"})
+    assert response.status_code == 200
+    assert 'id="id_province_error"' in response.content.decode()
+    assert client.get(reverse("filings:cities"), {"province": province}).status_code == 200
+
+
 def test_an_emergency_admission_before_the_start_date_is_explained(
     client: Client, retiree: User
 ) -> None:
