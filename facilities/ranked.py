@@ -354,6 +354,7 @@ def walk_outward(criteria: Criteria, search: Search | None, wanted: int) -> bool
 OUTWARD_SLACK = 3
 OUTWARD_GROWTH = 4
 OUTWARD_BUDGET = (500, 8000)
+OUTWARD_SEVERAL = 2000
 
 
 def nearest_ids(
@@ -380,29 +381,40 @@ def nearest_ids(
         if grade_a:
             checks.append("grade = %s")
             values.append(int(Grade.A))
+    several = search is not None and len(search.pieces) > 1
+    if several:  # their counts promise more than they match together (see Trust)
+        budget = min(budget, OUTWARD_SEVERAL)
+    order = [F("nearness").asc(nulls_last=True), F("pk").asc()]
     while True:
         rows = (
             Facility.objects.active(on)
             .nearest_by_index(criteria.origin)
+            .annotate(walk_order=Window(RowNumber(), order_by=order))
             # nearness: annotated by nearest_by_index, which the type plugin cannot see
-            .values("pk", "search_text", "kind", "services", "tier", "grade", "nearness")[:budget]  # type: ignore[misc]
+            .values(
+                "pk", "search_text", "kind", "services", "tier", "grade", "nearness", "walk_order"
+            )[:budget]  # type: ignore[misc]
         )
         sql, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
             # `sql` is the ORM's, every value a parameter; `checks` are constants.
+            # Rows stream outward and stop at the wanted-th match, or at the
+            # budget's last row, returned as a marker.
             cursor.execute(
-                f"SELECT pk, {' AND '.join(checks)} AS hit FROM ({sql}) outward "  # noqa: S608
-                "ORDER BY nearness, pk",
-                (*values, *params),
+                f"SELECT pk, {' AND '.join(checks)} AS hit, walk_order FROM ({sql}) outward "  # noqa: S608
+                f"WHERE {' AND '.join(checks)} OR walk_order = %s "
+                "ORDER BY nearness NULLS LAST, pk LIMIT %s",
+                (*values, *params, *values, budget, wanted + 1),
             )
             read = cursor.fetchall()
-        ids = [pk for pk, hit in read if hit]
-        if len(ids) >= wanted or len(read) < budget:
-            return ids[:wanted]
+        ids = [pk for pk, hit, _order in read if hit][:wanted]
+        reached_budget = bool(read) and read[-1][2] == budget
+        if len(ids) >= wanted or not reached_budget:
+            return ids
         # Not far enough: go further while that still reads fewer rows than
-        # measuring every match would.
+        # measuring every match would (one piece only: see above).
         budget *= OUTWARD_GROWTH
-        if budget > min(matches, OUTWARD_BUDGET[1]):
+        if several or budget > min(matches, OUTWARD_BUDGET[1]):
             return None
 
 
@@ -622,9 +634,28 @@ def _walk(
         if chunk.stopped_at is None:  # enough found, or the stretch ended
             return ids
         read += size
-        if read >= min(expected, WALK_LIMIT):
+        limit = min(expected, WALK_LIMIT)
+        if read >= limit:
             return None
-        after, size = chunk.stopped_at, size * WALK_GROWTH
+        after, size = chunk.stopped_at, min(size * WALK_GROWTH, limit - read)
+
+
+class Trust:
+    """Whether a search's walks are still worth trying. The counts are known
+    one piece at a time: a search of several pieces (yy among 基层医疗机构)
+    may match far fewer than each piece does. Once one of its walks has had
+    to give way, the rest of its levels are looked up, where the index
+    intersects the pieces' lists (q=yy&kind=primary walked five levels in
+    vain: 226 ms). A one-piece search keeps walking: its counts are exact,
+    and a walk that gave way met a bunch, not a rarity."""
+
+    def __init__(self, search: Search) -> None:
+        self.walks = True
+        self._pieces = len(search.pieces)
+
+    def walked(self, found: list[int] | None) -> None:
+        if found is None and self._pieces > 1:
+            self.walks = False
 
 
 def first_ids(
@@ -635,9 +666,13 @@ def first_ids(
     active = Facility.objects.active(on)
     ids: list[int] = []
     share = counts.share(search.province)
+    trust = Trust(search)
     for step in plan(search.pieces, search.levels, counts, wanted, share=share):
         still = wanted - len(ids)
-        found = _walk(active, search, step.levels[0], counts, still) if step.walk else None
+        found = None
+        if step.walk and trust.walks:
+            found = _walk(active, search, step.levels[0], counts, still)
+            trust.walked(found)
         if found is None:  # a lookup step, or a walk that went as far as a lookup reads
             found = _fenced_ids(_look_up(active, search, step.levels, counts), still, ranked=True)
         ids.extend(found[:still])
@@ -659,12 +694,14 @@ def count_upto(
     total = 0
     if sparse:
         total += len(_fenced_ids(_look_up(active, search, sparse, counts), cap, ranked=False))
+    trust = Trust(search)
     for level in dense:
         still = cap - total
         if still <= 0:
             break
-        walked = _walk(active, search, level, counts, still)
-        if walked is None:  # the walk went as far as a lookup reads
+        walked = _walk(active, search, level, counts, still) if trust.walks else None
+        trust.walked(walked)
+        if walked is None:  # the walk went as far as a lookup reads, or is not trusted
             walked = _fenced_ids(_look_up(active, search, [level], counts), still, ranked=False)
         total += min(len(walked), still)
     return min(total, cap)

@@ -219,27 +219,32 @@ def lookup_page(
             number,
             cities=cities,
         )
-    # Nearest first: outward from the origin when matches are common and
-    # the page lies within the walk's budget; else measure every match.
+    # Nearest first, nationwide: outward from the origin when matches are
+    # common and the page lies within the walk's budget; else the matches
+    # found in the level-scoped index, measured. In a province or a city, or
+    # from a city without coordinates: one plain query.
+    origin = criteria.origin
     wanted = number * PAGE_SIZE
+    ids: list[int] | None = None
     if ranked.walk_outward(criteria, nationwide, wanted):
         ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on)
-        if ids is None and nationwide is not None:
-            ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
-        if ids is not None:
-            count_upto = (
-                partial(ranked.count_upto, nationwide, on=on)
-                if nationwide is not None
-                else partial(_count_upto, find_facilities(criteria, on=on))
-            )
-            return _page_of_ids(
-                lambda _wanted: ids,
-                count_upto,
-                number,
-                cities=cities,
-                origin=criteria.origin,
-            )
-    return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+    nationwide_with_centre = (
+        criteria.province is None
+        and criteria.city is None
+        and origin.latitude is not None
+        and origin.longitude is not None
+    )
+    if ids is None and nationwide is not None and nationwide_with_centre:
+        ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
+    if ids is None:
+        return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+    found_ids = ids
+    count_upto = (
+        partial(ranked.count_upto, nationwide, on=on)
+        if nationwide is not None
+        else partial(_count_upto, find_facilities(criteria, on=on))
+    )
+    return _page_of_ids(lambda _wanted: found_ids, count_upto, number, cities=cities, origin=origin)
 
 
 def _count_upto(found: QuerySet[Any], cap: int) -> int:
