@@ -418,6 +418,24 @@ def nearest_ids(
             return None
 
 
+# Below this many facilities holding the name's pieces, nearest first
+# measures them found through the plain gram index (one condition), rather
+# than through the level-scoped one (an OR over 26 levels: 肿瘤 with 恶性肿瘤
+# nearest 合肥 took 19 ms that way, 8 ms the plain way).
+PLAIN_NEAREST = 3000
+
+
+def few_by_name(search: Search) -> bool:
+    """Few facilities hold the pieces of the name searched (kind and
+    service aside): the plain query reads only those."""
+    counts = piece_counts()
+    grams = search_module.query_grams(search.text) if search.text else []
+    if not grams:
+        return False
+    holding = sum(counts.expected(level, grams) for level in LEVELS)
+    return holding <= PLAIN_NEAREST
+
+
 def nearest_looked_up(
     criteria: Criteria, search: Search, wanted: int, *, on: dt.date | None = None
 ) -> list[int]:

@@ -234,7 +234,12 @@ def lookup_page(
         and origin.latitude is not None
         and origin.longitude is not None
     )
-    if ids is None and nationwide is not None and nationwide_with_centre:
+    if (
+        ids is None
+        and nationwide is not None
+        and nationwide_with_centre
+        and not ranked.few_by_name(nationwide)
+    ):
         ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
     if ids is None:
         return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
