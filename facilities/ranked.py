@@ -324,16 +324,26 @@ def _few_in_province(search: Search, counts: PieceCounts) -> bool:
     return expected * counts.share(search.province) < FEW_IN_PROVINCE
 
 
+def nearest_first_nationwide(criteria: Criteria) -> bool:
+    """Nearest first, with no province or city chosen, from a city whose
+    centre is known (without one, nearest_to lists by rank)."""
+    origin = criteria.origin
+    return (
+        origin is not None
+        and origin.latitude is not None
+        and origin.longitude is not None
+        and criteria.province is None
+        and criteria.city is None
+    )
+
+
 def walk_outward(criteria: Criteria, search: Search | None, wanted: int) -> bool:
     """For nearest first: walk outward from the origin through the location
     index (reads about wanted × facilities / matches rows) rather than
     measure every match found through the gram index (reads `matches`)?
     Nationwide only; with no piece to search by, every facility of the
     chosen levels matches."""
-    origin = criteria.origin
-    if origin is None or origin.latitude is None or origin.longitude is None:
-        return False  # no centre to walk out from: nearest_to lists by rank
-    if criteria.province is not None or criteria.city is not None:
+    if not nearest_first_nationwide(criteria):
         return False
     if search is None:
         return True

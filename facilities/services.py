@@ -208,14 +208,12 @@ def lookup_page(
     when nearest first and the matches are common; the rest is one query
     (find_facilities, result_page)."""
     nationwide = ranked.search_for(criteria)
-    if criteria.origin is None and nationwide is None:
-        return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
     if criteria.origin is None:
-        assert nationwide is not None
-        search = nationwide
+        if nationwide is None:
+            return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
         return _page_of_ids(
-            partial(ranked.first_ids, search, on=on),
-            partial(ranked.count_upto, search, on=on),
+            partial(ranked.first_ids, nationwide, on=on),
+            partial(ranked.count_upto, nationwide, on=on),
             number,
             cities=cities,
         )
@@ -228,16 +226,10 @@ def lookup_page(
     ids: list[int] | None = None
     if ranked.walk_outward(criteria, nationwide, wanted):
         ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on)
-    nationwide_with_centre = (
-        criteria.province is None
-        and criteria.city is None
-        and origin.latitude is not None
-        and origin.longitude is not None
-    )
     if (
         ids is None
         and nationwide is not None
-        and nationwide_with_centre
+        and ranked.nearest_first_nationwide(criteria)
         and not ranked.few_by_name(nationwide)
     ):
         ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
