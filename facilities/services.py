@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from facilities import ranked, search
+from facilities import ranked
 from facilities.models import Facility, FacilityQuerySet, distance_km_from
 from portal.models import Region
 
@@ -67,21 +67,14 @@ def find_facilities(
     *,
     on: dt.date | None = None,
     naive_text: bool = False,
-    outward: bool = False,
 ) -> FacilityQuerySet:
     """Active facilities that meet every criterion, best first. `naive_text`
     matches the name with a plain unindexed icontains instead (what the
-    benchmark compares against). `outward` (with an origin): nearest first
-    through the location index, the name checked row by row instead of
-    through the gram index (see nearest_by_index)."""
+    benchmark compares against)."""
     found = Facility.objects.active(on)
     province = criteria.province.code if criteria.province is not None else ""
     if naive_text:
         found = found.filter(name__icontains=criteria.text) if criteria.text else found
-        found = found.filter(province_id=province) if province else found
-    elif outward:
-        text = search.normalise_query(criteria.text)
-        found = found.filter(search_text__contains=text) if text else found
         found = found.filter(province_id=province) if province else found
     else:
         found = found.matching(criteria.text, province=province)
@@ -93,12 +86,7 @@ def find_facilities(
         found = found.at_level(criteria.level)
     if criteria.service:
         found = found.offering(criteria.service)
-    if criteria.origin is None:
-        found = found.ranked()
-    elif outward:
-        found = found.nearest_by_index(criteria.origin)
-    else:
-        found = found.nearest_to(criteria.origin)
+    found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
     # The search columns hold hundreds of pieces a row: reading them back
     # cost more than the search itself. (Cities: see result_page.)
     return found.defer(*SEARCH_COLUMNS)

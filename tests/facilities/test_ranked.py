@@ -255,17 +255,22 @@ def test_a_city_keeps_the_plain_query_a_province_goes_level_by_level_if_many_mat
 # ------------------------------------------------------------- nearest first
 
 
-def test_walking_outward_gives_the_order_measuring_every_match_gives(directory: Any) -> None:
+def test_walking_outward_gives_the_order_measuring_every_match_gives(
+    directory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from portal.models import Region
 
     hefei = Region.objects.get(code="340100")
+    monkeypatch.setattr(ranked, "OUTWARD_BUDGET", (10_000, 10_000))  # the whole directory
+    names = dict(Facility.objects.values_list("pk", "name"))
     for criteria in [*SEARCHES, Criteria(), Criteria(level="3a")]:
         nearest = dataclasses.replace(criteria, origin=hefei)
         measured = [f.name for f in services.find_facilities(nearest)]
-        walked = [f.name for f in services.find_facilities(nearest, outward=True)]
-        assert walked == measured, criteria
-    everything = [f.name for f in services.find_facilities(Criteria(origin=hefei), outward=True)]
-    assert everything[-1] == "没有坐标的药房"  # no coordinates: last
+        walked = ranked.nearest_ids(nearest, ranked.search_for(nearest), len(names))
+        assert walked is not None
+        assert [names[pk] for pk in walked] == measured, criteria
+    everything = ranked.nearest_ids(Criteria(origin=hefei), None, len(names))
+    assert everything is not None and names[everything[-1]] == "没有坐标的药房"  # last
 
 
 @pytest.mark.usefixtures("directory")
