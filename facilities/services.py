@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from facilities import ranked
-from facilities.models import Facility, FacilityQuerySet, distance_km_from
+from facilities.models import Facility, FacilityQuerySet
 from portal.models import Region
 
 if TYPE_CHECKING:
@@ -262,10 +262,8 @@ def _page_of_ids(
     rows = Facility.objects.defer(*SEARCH_COLUMNS)
     if cities is None:
         rows = rows.select_related("city__parent")
-    if origin is not None and origin.latitude is not None and origin.longitude is not None:
-        rows = rows.annotate(
-            distance_km=distance_km_from(float(origin.latitude), float(origin.longitude))
-        )
+    if origin is not None:
+        rows = rows.nearest_to(origin)  # for distance_km; in_bulk keeps page_ids' order
     by_pk = rows.in_bulk(page_ids)
     items = [by_pk[pk] for pk in page_ids if pk in by_pk]
     return ResultPage(
