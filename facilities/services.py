@@ -199,11 +199,13 @@ def lookup_page(
     if criteria.origin is None:
         if nationwide is None:
             return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+        # The first COUNT_CAP + 1 matches in rank order are the count and
+        # every page the lookup shows (none lies past COUNT_CAP): one pass
+        # through the levels, where a page and then its count took two
+        # (药房: 17.8 ms that way, 9.6 this way).
+        ranked_ids = ranked.first_ids(nationwide, COUNT_CAP + 1, on=on)
         return _page_of_ids(
-            partial(ranked.first_ids, nationwide, on=on),
-            partial(ranked.count_upto, nationwide, on=on),
-            number,
-            cities=cities,
+            lambda _wanted: ranked_ids, lambda _cap: len(ranked_ids), number, cities=cities
         )
     # Nearest first, nationwide: outward from the origin when matches are
     # common and the page lies within the walk's budget; else the matches

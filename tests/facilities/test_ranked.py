@@ -219,6 +219,31 @@ def test_the_count_stops_at_the_cap_whatever_the_plan(monkeypatch: pytest.Monkey
     assert ranked.count_upto(search, 1001, counts=dense_everywhere(criteria)) == total
 
 
+@pytest.mark.parametrize("counts_kind", ["none", "dense", "analysed"])
+@pytest.mark.usefixtures("directory")
+def test_a_nationwide_page_past_the_cap_is_clamped_and_the_count_says_more(
+    counts_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ranked pages come from the first COUNT_CAP + 1 matches: the count
+    stops there, and no page lies beyond it."""
+    criteria = Criteria(text="药房")
+    counts = {
+        "none": PieceCounts(),
+        "dense": dense_everywhere(criteria),
+        "analysed": analysed(),
+    }[counts_kind]
+    monkeypatch.setattr(ranked, "piece_counts", lambda: counts)
+    monkeypatch.setattr(services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(services, "COUNT_CAP", 5)
+    assert services.find_facilities(criteria).count() > 6
+    first = services.lookup_page(criteria, 1)
+    assert (first.count, first.capped, first.num_pages) == (5, True, 3)
+    assert [f.name for f in first.items] == expected_page(criteria, 1, 2)
+    last = services.lookup_page(criteria, 9)
+    assert last.number == 3
+    assert [f.name for f in last.items] == expected_page(criteria, 3, 2)
+
+
 @pytest.mark.usefixtures("directory")
 def test_postgresql_counts_the_pieces_per_level_after_analyze() -> None:
     counts = analysed()
