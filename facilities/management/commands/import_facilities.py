@@ -30,8 +30,14 @@ class Command(BaseCommand):
                 report = import_facilities(read_table(stream, path.name), dry_run=dry_run)
         except ImportRejected as error:
             raise CommandError(f"Nothing imported: {error}") from error
-        if report.created + report.updated >= BULK:
+        bulk = not dry_run and report.created + report.updated >= BULK
+        if bulk:
             ranked.refresh_statistics()
         for problem in report.problems:
             self.stdout.write(f"line {problem.line}\t{problem.column}\t{problem.message}")
         self.stdout.write(report.summary())
+        if bulk:
+            self.stdout.write(
+                "Many rows changed: run `manage.py cluster_facilities` in a quiet hour"
+                " to keep nationwide lookups fast (facilities.ranked.put_in_rank_order)."
+            )
