@@ -213,24 +213,33 @@ def lookup_page(
     # from a city without coordinates: one plain query.
     origin = criteria.origin
     wanted = number * PAGE_SIZE
+    count_upto: Callable[[int], int] | None = None
+    matches: int | None = None
+    if nationwide is not None and ranked.count_first(criteria, nationwide):
+        counted = ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
+        count_upto = lambda _cap: counted  # noqa: E731 (the count, kept)
+        matches = ranked.matches_counted(nationwide, counted, COUNT_CAP + 1)
     ids: list[int] | None = None
-    if ranked.walk_outward(criteria, nationwide, wanted):
-        ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on)
+    if ranked.walk_outward(criteria, nationwide, wanted, matches=matches):
+        ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on, matches=matches)
     if (
         ids is None
         and nationwide is not None
         and ranked.nearest_first_nationwide(criteria)
         and not ranked.few_by_name(nationwide)
+        and not (matches is not None and ranked.several_grams(nationwide))
     ):
         ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
     if ids is None:
-        return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
+        found = find_facilities(criteria, on=on)
+        return result_page(found, number, PAGE_SIZE, cities=cities, count_upto=count_upto)
     found_ids = ids
-    count_upto = (
-        partial(ranked.count_upto, nationwide, on=on)
-        if nationwide is not None
-        else partial(_count_upto, find_facilities(criteria, on=on))
-    )
+    if count_upto is None:
+        count_upto = (
+            partial(ranked.count_upto, nationwide, on=on)
+            if nationwide is not None
+            else partial(_count_upto, find_facilities(criteria, on=on))
+        )
     return _page_of_ids(lambda _wanted: found_ids, count_upto, number, cities=cities, origin=origin)
 
 

@@ -335,7 +335,12 @@ def test_walking_outward_within_a_budget_or_measuring_gives_the_same_page(
 
     hefei = Region.objects.get(code="340100")
     monkeypatch.setattr(services, "PAGE_SIZE", 4)
-    for criteria in [Criteria(text="药房"), Criteria(kind=FacilityKind.PHARMACY), Criteria()]:
+    several = [  # counted first: looked up (one gram), the plain query (several grams)
+        Criteria(text="药房", kind=FacilityKind.PHARMACY),
+        Criteria(text="大药房"),
+    ]
+    one = [Criteria(text="药房"), Criteria(kind=FacilityKind.PHARMACY), Criteria()]
+    for criteria in [*one, *several]:
         nearest = dataclasses.replace(criteria, origin=hefei)
         monkeypatch.setattr(ranked, "piece_counts", lambda c=nearest: dense_everywhere(c))
         expected = [f.name for f in services.find_facilities(nearest)]
@@ -345,6 +350,53 @@ def test_walking_outward_within_a_budget_or_measuring_gives_the_same_page(
                 page = services.lookup_page(nearest, number)
                 start = (page.number - 1) * 4
                 assert [f.name for f in page.items] == expected[start : start + 4], criteria
+                assert page.count == len(expected), criteria
                 assert all(f.distance_km is not None for f in page.items if f.latitude)
         search = ranked.search_for(nearest)
         assert ranked.nearest_ids(nearest, search, 4) is None  # budget (1, 1): not reached
+    assert len(expected) > 4 and "大药房" in expected[0]
+
+
+@pytest.mark.usefixtures("directory")
+def test_nearest_first_for_several_pieces_counts_once_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Several pieces promise more together than they match: the count comes
+    first, chooses the way, and is the page's count."""
+    from portal.models import Region
+
+    hefei = Region.objects.get(code="340100")
+    monkeypatch.setattr(services, "PAGE_SIZE", 4)
+    criteria = Criteria(text="大药房", origin=hefei)
+    search = ranked.search_for(criteria)
+    assert search is not None and ranked.count_first(criteria, search)
+    one_piece = Criteria(text="药房", origin=hefei)
+    assert not ranked.count_first(one_piece, ranked.search_for(one_piece))
+    monkeypatch.setattr(ranked, "piece_counts", lambda: dense_everywhere(criteria))
+    caps: list[int] = []
+    counting = ranked.count_upto
+
+    def count_upto(search: ranked.Search, cap: int, **kwargs: Any) -> int:
+        caps.append(cap)
+        return counting(search, cap, **kwargs)
+
+    monkeypatch.setattr(ranked, "count_upto", count_upto)
+    page = services.lookup_page(criteria, 2)
+    total = services.find_facilities(criteria).count()
+    assert caps == [services.COUNT_CAP + 1]
+    assert page.count == total
+    assert [f.name for f in page.items] == expected_page(criteria, 2, 4)
+
+
+def test_a_count_below_the_cap_is_the_matches_at_the_cap_the_pieces_promise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    criteria = Criteria(text="大药房")
+    search = ranked.search_for(criteria)
+    assert search is not None
+    counts = dense_everywhere(criteria)  # 10,000 a piece in each of 26 levels
+    monkeypatch.setattr(ranked, "piece_counts", lambda: counts)
+    assert ranked.matches_counted(search, 37, 1001) == 37
+    assert ranked.matches_counted(search, 1001, 1001) == 10_000 * len(LEVELS)
+    monkeypatch.setattr(ranked, "piece_counts", PieceCounts)  # nothing listed: rare
+    assert ranked.matches_counted(search, 1001, 1001) == 1001
