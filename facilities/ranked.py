@@ -524,7 +524,7 @@ def nearest_looked_up(
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         # `sql` is the ORM's, its values in `params`. MATERIALIZED: inside, the
-        # index is the only cheap way to the rows (see _fenced_ids).
+        # index is the only cheap way to the rows (see _looked_up_ids).
         cursor.execute(
             f"WITH found (pk, nearness) AS MATERIALIZED ({sql}) "  # noqa: S608
             "SELECT pk FROM found ORDER BY nearness NULLS LAST, pk LIMIT %s",
@@ -534,8 +534,9 @@ def nearest_looked_up(
 
 
 def _row_checks(text: str, kind: str, service: str) -> tuple[list[str], list[str | int]]:
-    """A search's conditions as SQL on a walked row's columns (search_text,
-    kind, services), for the walks that read rows first and check after."""
+    """A search's conditions as SQL on a row's columns (search_text, kind,
+    services): the walks check the rows they read with them, the lookups
+    the rows the index finds."""
     checks: list[str] = ["TRUE"]
     values: list[str | int] = []
     if text:
@@ -582,47 +583,68 @@ def _keys(keys: list[str]) -> Value:
     return Value(keys, output_field=_TEXT_ARRAY)
 
 
-def _look_up(
-    found: FacilityQuerySet, search: Search, levels: Sequence[Level], counts: PieceCounts
-) -> FacilityQuerySet:
-    """These levels' matches through the level-scoped gram index, then the
-    whole search checked on each of them. One level: the rows holding every
-    piece (the index intersects the lists: 服务中心 among pharmacies is
-    nothing, found without reading a row). Several: the rows holding each
-    level's rarest piece (one index condition, however many levels; these
-    are the sparse levels, so the lists are short). (Within a province, the
-    province-scoped pieces were tried instead: each batch then read the
-    province's whole list again, and searches got slower.)"""
-    if len(levels) == 1:
-        every = _keys(level_keys(levels[0], search.pieces))
-        found = found.alias(level_pieces=level_pieces()).filter(level_pieces__contains=every)
-    else:
-        rarest = _keys([counts.rarest(level, search.pieces) for level in levels])
-        found = found.alias(level_pieces=level_pieces()).filter(level_pieces__overlap=rarest)
-    return _checked(found, search)
-
-
+# facility_level_pieces as its GIN index has it (facilities.models.level_pieces).
+LEVEL_PIECES = "facility_level_pieces(search_grams, kind, services, is_synthetic, tier, grade)"
 # The rank order of FacilityQuerySet.ranked, for the fenced queries below.
 RANK_ORDER = "is_synthetic, tier DESC, grade DESC, pinyin, id"
 
 
-def _fenced_ids(found: FacilityQuerySet, limit: int, *, ranked: bool) -> list[int]:
-    """The ids of the first `limit` rows of `found` (in rank order if
-    `ranked`), with its conditions evaluated in a MATERIALIZED CTE. The
-    fence keeps PostgreSQL from walking the rank index and computing
+# A value passed to PostgreSQL with the written-out queries.
+SqlValue = dt.date | bool | int | str | list[str]
+
+
+def _active(on: dt.date) -> tuple[list[str], list[SqlValue]]:
+    """FacilityQuerySet.active as SQL conditions, for the queries written out
+    here (the tests that compare every plan with one ranked ORM query hold
+    them together)."""
+    return ["active_from <= %s", "(active_to IS NULL OR active_to >= %s)"], [on, on]
+
+
+def _looked_up_ids(
+    on: dt.date,
+    search: Search,
+    levels: Sequence[Level],
+    counts: PieceCounts,
+    limit: int,
+    *,
+    ranked: bool,
+) -> list[int]:
+    """The ids of the first `limit` matches of these levels (in rank order
+    if `ranked`) found through the level-scoped gram index, the whole search
+    then checked on each row. One level: the rows holding every piece (the
+    index intersects the lists: 服务中心 among pharmacies is nothing, found
+    without reading a row). Several: the rows holding each level's rarest
+    piece (one index condition, however many levels; these are the sparse
+    levels, so the lists are short). (Within a province, the
+    province-scoped pieces were tried instead: each batch then read the
+    province's whole list again, and searches got slower.)
+
+    The conditions are evaluated in a MATERIALIZED CTE. The fence keeps
+    PostgreSQL from walking the rank index and computing
     facility_level_pieces for every row it passes (it did, for a query over
     26 levels, for a minute): inside the fence the gram index is the only
-    cheap way to the rows."""
-    sql, params = (
-        found.order_by()
-        .values("pk", "is_synthetic", "tier", "grade", "pinyin")
-        .query.sql_with_params()
-    )
+    cheap way to the rows. Written out in SQL: the ORM took a millisecond
+    to build it, about what PostgreSQL takes to run it."""
+    conditions, params = _active(on)
+    if len(levels) == 1:
+        conditions.append(f"{LEVEL_PIECES} @> %s::text[]")
+        params.append(level_keys(levels[0], search.pieces))
+    else:
+        conditions.append(f"{LEVEL_PIECES} && %s::text[]")
+        params.append([counts.rarest(level, search.pieces) for level in levels])
+    if search.province:
+        conditions.append("province_id = %s")
+        params.append(search.province)
+    checks, values = _row_checks(search.text, search.kind, search.service)
+    conditions.extend(checks)
+    params.extend(values)
     order = f"ORDER BY {RANK_ORDER} " if ranked else ""
     with connection.cursor() as cursor:
-        # `sql` is the ORM's, its values in `params`; `order` is a constant.
+        # Every condition is a constant, every value a parameter.
         cursor.execute(
-            f"WITH found (id, is_synthetic, tier, grade, pinyin) AS MATERIALIZED ({sql}) "  # noqa: S608
+            "WITH found (id, is_synthetic, tier, grade, pinyin) AS MATERIALIZED ("  # noqa: S608
+            "SELECT id, is_synthetic, tier, grade, pinyin FROM facilities_facility"
+            f" WHERE {' AND '.join(conditions)}) "
             f"SELECT id FROM found {order}LIMIT %s",
             (*params, limit),
         )
@@ -676,16 +698,10 @@ def _walk_chunk(
     The SQL is written out here rather than built by the ORM each time: a
     search can take several chunks, and building one took 1.7 ms, about
     what PostgreSQL takes to run it."""
-    # FacilityQuerySet.active and Level.filter, in SQL (the tests that
-    # compare every plan with one ranked ORM query hold them together).
-    conditions = [
-        "active_from <= %s",
-        "(active_to IS NULL OR active_to >= %s)",
-        "is_synthetic = %s",
-        "tier = %s::smallint",
-        "grade = %s::smallint",
-    ]
-    params: list[dt.date | bool | int | str] = [on, on, level.synthetic, level.tier, level.grade]
+    # Level.filter in SQL, as _active is FacilityQuerySet.active.
+    conditions, params = _active(on)
+    conditions += ["is_synthetic = %s", "tier = %s::smallint", "grade = %s::smallint"]
+    params += [level.synthetic, level.tier, level.grade]
     if search.province:
         conditions.append("province_id = %s")
         params.append(search.province)
@@ -767,7 +783,6 @@ def first_ids(
     """The ids of the first `wanted` matches in rank order."""
     counts = counts if counts is not None else piece_counts()
     on = on or timezone.localdate()
-    active = Facility.objects.active(on)
     ids: list[int] = []
     share = counts.share(search.province)
     trust = Trust(search)
@@ -778,7 +793,7 @@ def first_ids(
             found = _walk(on, search, step.levels[0], counts, still)
             trust.walked(found)
         if found is None:  # a lookup step, or a walk that went as far as a lookup reads
-            found = _fenced_ids(_look_up(active, search, step.levels, counts), still, ranked=True)
+            found = _looked_up_ids(on, search, step.levels, counts, still, ranked=True)
         ids.extend(found[:still])
         if len(ids) >= wanted:
             break
@@ -793,12 +808,11 @@ def count_upto(
     looked up when the walk goes as far as a lookup reads)."""
     counts = counts if counts is not None else piece_counts()
     on = on or timezone.localdate()
-    active = Facility.objects.active(on)
     sparse = [level for level in search.levels if not counts.is_dense(level, search.pieces, cap)]
     dense = [level for level in search.levels if level not in sparse]
     total = 0
     if sparse:
-        total += len(_fenced_ids(_look_up(active, search, sparse, counts), cap, ranked=False))
+        total += len(_looked_up_ids(on, search, sparse, counts, cap, ranked=False))
     trust = Trust(search)
     for level in dense:
         still = cap - total
@@ -807,6 +821,6 @@ def count_upto(
         walked = _walk(on, search, level, counts, still) if trust.walks else None
         trust.walked(walked)
         if walked is None:  # the walk went as far as a lookup reads, or is not trusted
-            walked = _fenced_ids(_look_up(active, search, [level], counts), still, ranked=False)
+            walked = _looked_up_ids(on, search, [level], counts, still, ranked=False)
         total += min(len(walked), still)
     return min(total, cap)
