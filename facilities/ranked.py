@@ -132,6 +132,14 @@ class PieceCounts:
         0 when a piece is not listed (rare)."""
         return min((self.counts.get(key, 0) for key in level_keys(level, pieces)), default=0)
 
+    def expected_in(self, levels: Iterable[Level], pieces: Sequence[str]) -> int:
+        """Facilities of these levels expected to match (see expected)."""
+        return sum(self.expected(level, pieces) for level in levels)
+
+    def directory_size(self) -> int:
+        """Facilities in every level, 0 when none is listed."""
+        return sum(self.size(level) for level in LEVELS)
+
     def rarest(self, level: Level, pieces: Sequence[str]) -> str:
         """The level-scoped key of the piece fewest facilities of `level` hold."""
         return min(level_keys(level, pieces), key=lambda key: self.counts.get(key, 0))
@@ -336,7 +344,7 @@ def _few_in_province(search: Search, counts: PieceCounts) -> bool:
     grams = search_module.query_grams(search.text) if search.text else []
     if not grams or any(len(gram) < 2 for gram in grams):
         return False  # no province-scoped pieces to look up
-    expected = sum(counts.expected(level, search.pieces) for level in search.levels)
+    expected = counts.expected_in(search.levels, search.pieces)
     return expected * counts.share(search.province) < FEW_IN_PROVINCE
 
 
@@ -376,7 +384,7 @@ def matches_counted(search: Search, counted: int, cap: int) -> int:
     if counted < cap:
         return counted
     counts = piece_counts()
-    return max(cap, sum(counts.expected(level, search.pieces) for level in search.levels))
+    return max(cap, counts.expected_in(search.levels, search.pieces))
 
 
 def walk_outward(
@@ -394,8 +402,8 @@ def walk_outward(
         return True
     counts = piece_counts()
     if matches is None:
-        matches = sum(counts.expected(level, search.pieces) for level in search.levels)
-    facilities = sum(counts.size(level) for level in LEVELS)
+        matches = counts.expected_in(search.levels, search.pieces)
+    facilities = counts.directory_size()
     return matches * matches > wanted * facilities
 
 
@@ -427,12 +435,12 @@ def nearest_ids(
     (matches_counted), else the pieces' counts size the budget."""
     assert criteria.origin is not None
     counts = piece_counts()
-    facilities = sum(counts.size(level) for level in LEVELS)
+    facilities = counts.directory_size()
     counted = matches is not None
     if matches is None:
         matches = facilities
         if search is not None:
-            matches = sum(counts.expected(level, search.pieces) for level in search.levels)
+            matches = counts.expected_in(search.levels, search.pieces)
     needed = OUTWARD_SLACK * wanted * facilities // max(matches, 1)
     budget = min(max(needed, OUTWARD_BUDGET[0]), OUTWARD_BUDGET[1])
     checks, values = _row_checks(
@@ -498,7 +506,7 @@ def few_by_name(search: Search) -> bool:
     grams = search_module.query_grams(search.text) if search.text else []
     if not grams:
         return False
-    holding = sum(counts.expected(level, grams) for level in LEVELS)
+    holding = counts.expected_in(LEVELS, grams)
     return holding <= PLAIN_NEAREST
 
 
