@@ -159,14 +159,12 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         if not query:
             return self.filter(province_id=province) if province else self
         grams = search.query_grams(query)
-        if province and all(len(g) >= 2 for g in grams):
+        if province:
             scoped = search.scoped_grams(grams, province)
             found = self.filter(scoped_grams__contains=scoped, province_id=province)
             if grams == [query]:
                 return found
             return found.filter(search_text__contains=query)
-        if province:
-            return self.filter(province_id=province).matching(text)
         if grams == [query]:
             # The query is one whole piece (协和, xh, 医院): containing the
             # piece is the match, and PostgreSQL estimates it well from the

@@ -341,8 +341,7 @@ FEW_IN_PROVINCE = 1000
 
 
 def _few_in_province(search: Search, counts: PieceCounts) -> bool:
-    grams = search_module.query_grams(search.text) if search.text else []
-    if not grams or any(len(gram) < 2 for gram in grams):
+    if not search.text:
         return False  # no province-scoped pieces to look up
     expected = counts.expected_in(search.levels, search.pieces)
     return expected * counts.share(search.province) < FEW_IN_PROVINCE

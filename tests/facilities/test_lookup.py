@@ -366,6 +366,8 @@ def test_a_search_within_a_province_follows_a_facility_that_moved(client: Client
     moved.index_names()
     moved.save()
     assert "合肥演示人民医院" not in names(client, q="人民医院", province="340000")
+    assert "合肥演示人民医院" not in names(client, q="演", province="340000")
     assert "合肥演示人民医院" in names(client, q="人民医院", province="310000")
+    assert "合肥演示人民医院" in names(client, q="演", province="310000")
     assert "合肥演示人民医院" in names(client, q="rmyy", city="310100")
     assert "合肥演示人民医院" in names(client, q="人民医院")  # nationwide

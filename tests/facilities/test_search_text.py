@@ -67,10 +67,14 @@ def test_every_piece_of_a_name_in_any_form_is_found_through_the_grams() -> None:
                     assert set(search.query_grams(query)) <= grams, (name, query)
 
 
-def test_scoped_pieces_are_the_longer_pieces_prefixed_by_the_province() -> None:
+def test_scoped_pieces_are_every_piece_prefixed_by_the_province() -> None:
     _pinyin, _text, grams = search.index_values("合肥市第一人民医院")
     scoped = search.scoped_grams(grams, "340000")
     assert "340000:人民" in scoped and "340000:rmy" in scoped
-    assert "340000:人" not in scoped  # single characters are not scoped
-    assert len(scoped) == sum(len(g) >= 2 for g in grams)
-    assert search.scoped_grams(["xie", "协和", "x"], "110000") == ["110000:xie", "110000:协和"]
+    assert "340000:人" in scoped  # single characters too (房 within a province)
+    assert scoped == [f"340000:{g}" for g in grams]
+    assert search.scoped_grams(["xie", "协和", "x"], "110000") == [
+        "110000:xie",
+        "110000:协和",
+        "110000:x",
+    ]
