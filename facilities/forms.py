@@ -235,6 +235,9 @@ class FacilitySearchForm(forms.Form):
         language = get_language()
         for name, key in (("province", ""), ("city", province or ""), ("near", "")):
             fields[name].widget.cache_key = (id(regions), name, key, language)
+        for name in ("kind", "level", "service", "sort"):
+            # Fixed choices: their labels are translated once per language.
+            fields[name].widget.cache_key = (name, language)
 
     def clean_q(self) -> str:
         return normalise_query(self.cleaned_data["q"])

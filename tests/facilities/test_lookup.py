@@ -371,3 +371,17 @@ def test_a_search_within_a_province_follows_a_facility_that_moved(client: Client
     assert "合肥演示人民医院" in names(client, q="演", province="310000")
     assert "合肥演示人民医院" in names(client, q="rmyy", city="310100")
     assert "合肥演示人民医院" in names(client, q="人民医院")  # nationwide
+
+
+def test_the_filter_choices_follow_the_language_from_one_page_to_the_next(client: Client) -> None:
+    # The options' HTML is built once per language (facilities.forms.FastSelect).
+    chinese = client.get(URL, {"kind": "tcm"}).content.decode()
+    assert '<option value="tcm" selected>中医医院</option>' in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(URL, {"kind": "tcm"}).content.decode()
+    assert "中医医院</option>" not in english
+    assert '<option value="tcm" selected>' in english and "TCM" in english
+    client.cookies["django_language"] = "zh-hans"
+    again = client.get(URL, {"kind": "primary"}).content.decode()
+    assert '<option value="tcm">中医医院</option>' in again
+    assert '<option value="primary" selected>' in again
