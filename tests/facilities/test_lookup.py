@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from facilities import services
 from facilities.models import Facility
 from tests.facilities.conftest import make_facility
 
@@ -385,3 +386,33 @@ def test_the_filter_choices_follow_the_language_from_one_page_to_the_next(client
     again = client.get(URL, {"kind": "primary"}).content.decode()
     assert '<option value="tcm">中医医院</option>' in again
     assert '<option value="primary" selected>' in again
+
+
+def test_facilities_read_by_id_are_what_the_orm_reads_with_the_same_distance() -> None:
+    from portal.models import Region
+
+    no_place = make_facility(
+        code="H11010100999", name="北京无坐标医院", latitude=None, longitude=None
+    )
+    ids = list(Facility.objects.order_by("-pk").values_list("pk", flat=True)[:12])
+    assert no_place.pk in ids
+    hefei = Region.objects.get(code="340100")
+    nowhere = Region(code="999999", name="无坐标", latitude=None, longitude=None)
+    orm = Facility.objects.defer(*services.SEARCH_COLUMNS).nearest_to(hefei).in_bulk(ids)
+    for origin in (None, hefei, nowhere):
+        by_sql = services.facilities_by_id(ids, origin)
+        assert by_sql.keys() == set(ids)
+        for pk in ids:
+            read: Any = by_sql[pk]
+            expected: Any = orm[pk]
+            assert read.get_deferred_fields() == set(services.SEARCH_COLUMNS)  # one query
+            for field in Facility._meta.concrete_fields:
+                if field.name not in services.SEARCH_COLUMNS:
+                    assert getattr(read, field.attname) == getattr(expected, field.attname)
+            if origin is None:
+                assert not hasattr(read, "distance_km")
+            elif origin is nowhere or pk == no_place.pk:
+                assert read.distance_km is None
+            else:
+                assert read.distance_km == pytest.approx(expected.distance_km, rel=1e-9)
+                assert 850 < read.distance_km < 1000  # 北京 to 合肥: about 900 km
