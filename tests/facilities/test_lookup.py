@@ -96,7 +96,12 @@ def test_nearest_first_sorts_by_distance_from_the_chosen_city(client: Client) ->
     distances = [f.distance_km for f in response.context["page"].items]
     assert distances == sorted(distances)
     assert 90 < distances[1] < 140  # Beijing is about 110 km from Tianjin
-    assert "约" in response.content.decode() and "公里" in response.content.decode()
+    second = response.context["page"].items[1]
+    html = response.content.decode()
+    assert f"{second.place} · 约 {round(second.distance_km)} 公里</p>" in html
+    client.cookies["django_language"] = "en"
+    english = client.get(URL, {"sort": "distance", "near": "120100", "q": "医院"})
+    assert f" · about {round(second.distance_km)} km</p>" in english.content.decode()
 
 
 def test_nearest_first_uses_the_chosen_city_filter_when_no_origin_is_given(client: Client) -> None:
