@@ -10,6 +10,9 @@ of the pinyin/gram indexes. Generate a directory first:
 `--mix N` instead times N searches made up from random facilities (seeded,
 so the same ones each time), to find the searches nobody thought of.
 
+Before and after, it times a fixed loop of pure Python: the machine's
+speed then, to compare runs taken at different times alongside.
+
 It runs with DEBUG off whatever the settings say (DEBUG on records every
 query and checks templates on each request, which production does not).
 It prints figures; it asserts nothing.
@@ -91,6 +94,21 @@ def _made_up_search(rng: random.Random, name: str, province: str, city: str) -> 
     return urlencode(params)
 
 
+def _reference_ms() -> float:
+    """The median time of a fixed piece of pure Python (200,000 steps of
+    arithmetic): how fast the machine is running at the time. On these
+    shared machines it swings by up to 2x within minutes, so figures taken
+    at different times compare only alongside it."""
+    samples = []
+    for _ in range(15):
+        started = time.perf_counter()
+        total = 0
+        for step in range(200_000):
+            total += step * step % 7
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -139,11 +157,16 @@ class Command(BaseCommand):
         slowest: int,
         **options: Any,
     ) -> None:
+        before = _reference_ms()
         with override_settings(DEBUG=False, ALLOWED_HOSTS=["localhost"]):
             if mix:
                 self._mix(mix, seed, slowest)
             else:
                 self._run(runs, naive_runs)
+        self.stdout.write(
+            f"Machine reference (a fixed Python loop; lower is faster): {before:.1f} ms"
+            f" before, {_reference_ms():.1f} ms after."
+        )
 
     def _mix(self, count: int, seed: int, slowest: int) -> None:
         """The fixed searches cannot show where a search goes wrong that
