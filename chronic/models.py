@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chronic import rules
 from facilities.models import Facility, Service
 from portal.models import InsuranceRegion
+from portal.ranges import DateRange
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -82,11 +83,6 @@ class ChronicDisease(models.Model):
 
     def facts(self) -> rules.DiseaseFacts:
         return rules.DiseaseFacts(self.code, self.name, self.scope, tuple(self.aliases))
-
-
-class DateRange(Func):
-    function = "DATERANGE"
-    output_field = DateRangeField()
 
 
 class QualificationQuerySet(models.QuerySet["Qualification"]):

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,13 +19,7 @@ from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituat
 from claims.engine import MAX_REDUCTION, Band, BillLine, PolicyTerms
 from portal.idnumbers import ID_NUMBER_SHAPE
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme
-
-
-class DateRange(Func):
-    """PostgreSQL daterange(lower, upper, bounds)."""
-
-    function = "DATERANGE"
-    output_field = DateRangeField()
+from portal.ranges import DateRange
 
 
 class PolicyQuerySet(models.QuerySet["Policy"]):

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Left, Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from filings import rules
 from portal.idnumbers import mask_id_number
 from portal.models import InsuranceRegion, Region
+from portal.ranges import DateRange
 
 if TYPE_CHECKING:
     pass
@@ -134,11 +135,6 @@ def settings_for(region_id: str) -> FilingSettings:
     """The region's settings, or the national defaults when none are stored."""
     found = FilingSettings.objects.filter(region_id=region_id).first()
     return found or FilingSettings(region_id=region_id)
-
-
-class DateRange(Func):
-    function = "DATERANGE"
-    output_field = DateRangeField()
 
 
 class FilingQuerySet(models.QuerySet["Filing"]):
