@@ -189,9 +189,7 @@ class FilingQuerySet(models.QuerySet["Filing"]):
         (Filing.is_overdue, as a query): submitted before the last working
         day before today."""
         today = today or timezone.localdate()
-        cutoff = today - dt.timedelta(days=1)
-        while cutoff.weekday() >= 5:
-            cutoff -= dt.timedelta(days=1)
+        cutoff = rules.last_working_day_before(today)
         start_of_cutoff = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
         return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff).exclude(
             channel=Channel.LOCAL

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+import chinese_calendar
+
 
 class Group(StrEnum):
     LONG_TERM = "long_term"
@@ -114,11 +116,43 @@ def days_left(last_day: dt.date | None, today: dt.date) -> int | None:
     return max((last_day - today).days + 1, 0)
 
 
+def holidays_known_for(year: int) -> bool:
+    """Whether the chinesecalendar package lists the State Council's holiday
+    schedule for `year` (published each year around November; upgrade the
+    package once it is out)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def is_working_day(day: dt.date) -> bool:
+    """A working day in mainland China: public holidays (春节, 国庆…) are
+    off and the make-up days that move work to a Saturday or Sunday (调休)
+    are on, as the State Council publishes them (the chinesecalendar
+    package). For a year the package does not list yet, Monday to Friday."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
 def next_working_day_end(submitted: dt.date) -> dt.date:
     """An online filing is settled by the next working day at the latest
-    (domain.md, Processing time). Weekends are skipped; public holidays are not
-    modelled yet."""
+    (domain.md, Processing time): the first working day after the day it
+    was submitted."""
     day = submitted + dt.timedelta(days=1)
-    while day.weekday() >= 5:
+    while not is_working_day(day):
         day += dt.timedelta(days=1)
+    return day
+
+
+def last_working_day_before(today: dt.date) -> dt.date:
+    """The last working day before `today`. A filing submitted before it is
+    overdue today (its next working day has ended): the same rule as
+    next_working_day_end, for a query on the submission time."""
+    day = today - dt.timedelta(days=1)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
     return day

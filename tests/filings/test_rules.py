@@ -82,3 +82,21 @@ def test_days_left_counts_today_and_stops_at_zero() -> None:
 def test_an_online_filing_is_due_by_the_next_working_day() -> None:
     assert rules.next_working_day_end(D(2026, 11, 19)) == D(2026, 11, 20)  # Thu -> Fri
     assert rules.next_working_day_end(D(2026, 11, 20)) == D(2026, 11, 23)  # Fri -> Mon
+
+
+def test_public_holidays_are_skipped_and_make_up_days_count() -> None:
+    # 2026 Spring Festival: 15-23 February off; Saturday 14 February worked (调休).
+    assert rules.next_working_day_end(D(2026, 2, 13)) == D(2026, 2, 14)  # Fri -> make-up Sat
+    assert rules.next_working_day_end(D(2026, 2, 14)) == D(2026, 2, 24)  # after the holiday
+    assert rules.last_working_day_before(D(2026, 2, 24)) == D(2026, 2, 14)
+    # National Day: 1-7 October off; Saturday 10 October worked.
+    assert rules.next_working_day_end(D(2026, 9, 30)) == D(2026, 10, 8)
+    assert rules.next_working_day_end(D(2026, 10, 9)) == D(2026, 10, 10)  # Fri -> make-up Sat
+    assert not rules.is_working_day(D(2026, 10, 5)) and rules.is_working_day(D(2026, 10, 10))
+
+
+def test_a_year_without_a_published_schedule_counts_monday_to_friday() -> None:
+    assert rules.holidays_known_for(2026) and not rules.holidays_known_for(2099)
+    assert rules.next_working_day_end(D(2099, 1, 2)) == D(2099, 1, 5)  # Fri -> Mon
+    assert rules.last_working_day_before(D(2099, 1, 5)) == D(2099, 1, 2)
+    assert rules.is_working_day(D(2099, 1, 1))  # a Thursday; its holidays are not known yet

@@ -330,8 +330,18 @@ def test_covering_finds_the_filing_for_an_admission_day_and_city(retiree: User) 
     ).exists()
 
 
-def test_the_overdue_query_agrees_with_is_overdue_on_every_weekday(retiree: User) -> None:
-    base = timezone.make_aware(dt.datetime(2026, 11, 2, 10, 0))  # a Monday
+@pytest.mark.parametrize(
+    "first_day",
+    [
+        dt.date(2026, 11, 2),  # a Monday in an ordinary fortnight
+        dt.date(2026, 2, 9),  # the Spring Festival, with a make-up Saturday before it
+        dt.date(2026, 9, 28),  # National Day, with a make-up Saturday after it
+    ],
+)
+def test_the_overdue_query_agrees_with_is_overdue_on_every_day(
+    retiree: User, first_day: dt.date
+) -> None:
+    base = timezone.make_aware(dt.datetime.combine(first_day, dt.time(10, 0)))
     filings = [
         make_filing(
             make_person(),
@@ -339,8 +349,11 @@ def test_the_overdue_query_agrees_with_is_overdue_on_every_weekday(retiree: User
             decided_at=None,
             submitted_at=base + dt.timedelta(days=d),
         )
-        for d in range(9)
+        for d in range(12)
     ]
-    for today in (dt.date(2026, 11, 2) + dt.timedelta(days=d) for d in range(12)):
+    overdue_on_some_day = set()
+    for today in (first_day + dt.timedelta(days=d) for d in range(16)):
         expected = {f.pk for f in filings if f.is_overdue(today)}
         assert set(Filing.objects.overdue(today).values_list("pk", flat=True)) == expected, today
+        overdue_on_some_day |= expected
+    assert overdue_on_some_day  # the comparison was not between two empty sets

@@ -107,3 +107,17 @@ def test_the_regions_an_account_serves(reviewer: User, retiree: User) -> None:
     retiree.staff_regions.set(InsuranceRegion.objects.filter(pk="340100"))  # not staff
     assert not retiree.insured_regions_served().exists()  # type: ignore[union-attr]
     assert not Filing.objects.for_staff(retiree).exists()
+
+
+def test_the_dashboard_says_when_the_years_holidays_are_not_known(
+    client: Client, reviewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    client.force_login(reviewer)
+    note = "系统里还没有今年的法定节假日安排"
+    monkeypatch.setattr(rules, "holidays_known_for", lambda year: True)
+    assert note not in client.get(reverse("admin:index")).content.decode()
+    cache.clear()  # the dashboard is kept for a minute
+    monkeypatch.setattr(rules, "holidays_known_for", lambda year: False)
+    assert note in client.get(reverse("admin:index")).content.decode()
