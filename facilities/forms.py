@@ -251,18 +251,27 @@ class FacilitySearchForm(forms.Form):
             data["city"] = ""
         return data
 
+    # "Nearest first" from a city whose centre is not in the region data (a
+    # few new cities): listed by level instead, and the page says why.
+    unplaced_origin: Region | None = None
+
     def criteria(self, *, default_origin: Region | None = None) -> tuple[Criteria, bool]:
         """The search the valid fields describe, and whether "nearest first"
-        was asked for but has no city to measure from."""
+        was asked for but has no city to measure from. A city with no known
+        centre cannot be measured from: the search is then by level, and
+        `unplaced_origin` names that city."""
         self.is_valid()
         data = self.cleaned_data
         province = self.regions.provinces.get(data.get("province") or "")
         city = self.regions.cities.get(data.get("city") or "")
         origin = None
         needs_origin = False
+        self.unplaced_origin = None
         if data.get("sort") == SORT_DISTANCE:
             origin = self.regions.cities.get(data.get("near") or "") or city or default_origin
             needs_origin = origin is None
+            if origin is not None and (origin.latitude is None or origin.longitude is None):
+                self.unplaced_origin, origin = origin, None
         criteria = Criteria(
             text=data.get("q", ""),
             province=province if city is None else city.parent,

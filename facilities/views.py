@@ -41,6 +41,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         "criteria": criteria,
         "page": page,
         "needs_origin": needs_origin,
+        "unplaced_origin": form.unplaced_origin,
         "query_string": query.urlencode(),
         "searched": bool(request.GET),
         # The province changed: the city select comes along out of band.

@@ -421,3 +421,16 @@ def test_facilities_read_by_id_are_what_the_orm_reads_with_the_same_distance() -
             else:
                 assert read.distance_km == pytest.approx(expected.distance_km, rel=1e-9)
                 assert 850 < read.distance_km < 1000  # 北京 to 合肥: about 900 km
+
+
+def test_nearest_first_from_a_city_with_no_known_centre_lists_by_level_and_says_why(
+    client: Client,
+) -> None:
+    by_level = names(client, q="医院")
+    response = client.get(URL, {"q": "医院", "sort": "distance", "near": "659011"})  # 新星市
+    assert response.context["criteria"].origin is None
+    assert [f.name for f in response.context["page"].items] == by_level
+    html = response.content.decode()
+    assert "暂时还没有新疆维吾尔自治区 新星市的位置数据" in html
+    assert "直线距离排序" not in html and "公里" not in html
+    assert '<option value="659011" selected>新星市</option>' in html  # the choice is kept
