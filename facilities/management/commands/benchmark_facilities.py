@@ -10,8 +10,8 @@ of the pinyin/gram indexes. Generate a directory first:
 `--mix N` instead times N searches made up from random facilities (seeded,
 so the same ones each time), to find the searches nobody thought of.
 
-Before and after, it times a fixed loop of pure Python: the machine's
-speed then, to compare runs taken at different times alongside.
+Before and after, it times a fixed loop of pure Python: a rough guide to
+the machine's speed then (it catches some of the drift between runs).
 
 It runs with DEBUG off whatever the settings say (DEBUG on records every
 query and checks templates on each request, which production does not).
@@ -96,9 +96,10 @@ def _made_up_search(rng: random.Random, name: str, province: str, city: str) -> 
 
 def _reference_ms() -> float:
     """The median time of a fixed piece of pure Python (200,000 steps of
-    arithmetic): how fast the machine is running at the time. On these
-    shared machines it swings by up to 2x within minutes, so figures taken
-    at different times compare only alongside it."""
+    arithmetic): roughly how fast the machine is running at the time. On
+    these shared machines pages swing by up to 2x within minutes; this loop
+    catches some of that drift, not all (README, Benchmarks), so compare
+    figures side by side where it matters."""
     samples = []
     for _ in range(15):
         started = time.perf_counter()
