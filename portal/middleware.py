@@ -32,6 +32,20 @@ class ChineseFirstLocaleMiddleware:
         return response
 
 
+class VaryOnHtmxMiddleware:
+    """Every URL may answer htmx with a fragment and a browser with the page
+    (portal.http.partial), so every response varies on HX-Request: a cache
+    must never hand a fragment to a full page load."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
 class DatabaseUnavailableMiddleware:
     """A database outage during a view is a plain 503 page with Retry-After,
     not a 500. The view's transaction was rolled back by the database, so

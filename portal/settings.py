@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "facilities",
     "chronic",
     "notices",
+    # Demo data and benchmark commands (make run, make bench); no product code.
+    "demo",
     "portal.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.VaryOnHtmxMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",

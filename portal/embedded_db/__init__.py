@@ -9,8 +9,11 @@ starts it, and it keeps running after that process exits.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -36,7 +39,7 @@ def _running_socket_dir(pgdata: Path) -> Path | None:
 def ensure_server(pgdata: Path, database: str) -> Path:
     """Start the server if it is not running, create `database`, return the socket dir."""
     global _socket_dir
-    with _lock:
+    with _lock, _across_processes(pgdata):
         if _socket_dir is not None and any(_socket_dir.glob(".s.PGSQL.*")):
             return _socket_dir
         running = _running_socket_dir(pgdata)
@@ -64,13 +67,30 @@ def ensure_server(pgdata: Path, database: str) -> Path:
         return socket_dir
 
 
+@contextmanager
+def _across_processes(pgdata: Path) -> Iterator[None]:
+    """Hold a lock file beside the data directory: two test workers (pytest
+    -n 2) on a fresh checkout would otherwise both start the server."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with open(pgdata.parent / f".{pgdata.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _create_database(socket_dir: Path, database: str) -> None:
     import psycopg
-    from psycopg import sql
+    from psycopg import errors, sql
 
     with psycopg.connect(
         host=str(socket_dir), dbname="postgres", user="postgres", autocommit=True
     ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-        if not exists:
+        if exists:
+            return
+        try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        except (errors.DuplicateDatabase, errors.UniqueViolation):
+            pass  # another process created it between the check and here
