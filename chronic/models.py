@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chronic import rules
 from facilities.models import Facility, Service
+from family.records import PersonRecord, PersonRecordQuerySet
 from portal.models import InsuranceRegion
 from portal.ranges import DateRange
 
@@ -85,7 +86,7 @@ class ChronicDisease(models.Model):
         return rules.DiseaseFacts(self.code, self.name, self.scope, tuple(self.aliases))
 
 
-class QualificationQuerySet(models.QuerySet["Qualification"]):
+class QualificationQuerySet(PersonRecordQuerySet["Qualification"]):
     def for_person(self, user: User | AnonymousUser) -> QualificationQuerySet:
         """Only the signed-in person's own qualifications."""
         if not user.is_authenticated:
@@ -98,16 +99,11 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
             Q(valid_until__isnull=True) | Q(valid_until__gte=on), recognised_on__lte=on
         )
 
-    def for_staff(self, user: User) -> QualificationQuerySet:
-        """What an agency user may see: their pooling regions (all for a superuser)."""
-        regions = user.insured_regions_served()
-        return self if regions is None else self.filter(insured_region__in=regions)
-
 
 @pghistory.track(
     model_name="QualificationAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
 )
-class Qualification(models.Model):
+class Qualification(PersonRecord):
     """资格认定: the insured place recognised the person for a disease, from a
     day (and until a day, or open-ended), possibly naming the facilities
     where the person will be treated."""

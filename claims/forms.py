@@ -18,8 +18,8 @@ from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituat
 from claims.engine import BillLine, YearToDate
 from claims.models import DocumentKind, ReimbursementReason
 from filings import forms as filing_forms
-from filings.uploads import check_upload
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme, User
+from portal.uploads import check_upload
 
 MAX_AMOUNT = Decimal(10_000_000)  # per catalogue class: far above any one bill
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from claims.banking import mask_bank_account, validate_bank_account
 from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
 from claims.engine import MAX_REDUCTION, Band, BillLine, PolicyTerms
+from family.records import PersonRecord, PersonRecordQuerySet
 from portal.idnumbers import ID_NUMBER_SHAPE
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme
 from portal.ranges import DateRange
@@ -302,16 +303,7 @@ def money_field(label: Any) -> models.DecimalField[Decimal, Decimal]:
     return models.DecimalField(label, max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
 
-class SettlementQuerySet(models.QuerySet["Settlement"]):
-    def visible_to(self, user: Any) -> SettlementQuerySet:
-        """The settlements `user` may see: their own, and those of people who
-        granted them access or whose guardian they are (family.access decides)."""
-        from family.access import subject_ids
-
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
-
+class SettlementQuerySet(PersonRecordQuerySet["Settlement"]):
     def for_staff(self, user: Any) -> SettlementQuerySet:
         """What an agency account may see: cases of people insured in its
         pooling regions, and cases treated in its treatment regions (the
@@ -338,7 +330,7 @@ class SettlementQuerySet(models.QuerySet["Settlement"]):
 @pghistory.track(
     model_name="SettlementAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
 )
-class Settlement(models.Model):
+class Settlement(PersonRecord):
     """One cross-province settlement record (跨省异地就医结算记录): a hospital
     stay or an outpatient visit, settled directly under a filing or paid in
     full by the person. The amounts are the engine's breakdown at the time."""
@@ -528,21 +520,9 @@ class ReimbursementReason(models.TextChoices):
     OTHER = "other", _("其他原因（请在补充说明里写清楚）")
 
 
-class ReimbursementQuerySet(models.QuerySet["Reimbursement"]):
-    def visible_to(self, user: Any) -> ReimbursementQuerySet:
-        """The applications `user` may see: their own, and those of people who
-        granted them access or whose guardian they are (family.access decides)."""
-        from family.access import subject_ids
-
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
-
-    def for_staff(self, user: Any) -> ReimbursementQuerySet:
-        """What an agency account may see: applications of people insured in
-        its regions (the insured place reimburses)."""
-        regions = user.insured_regions_served()
-        return self if regions is None else self.filter(insured_region__in=regions)
+class ReimbursementQuerySet(PersonRecordQuerySet["Reimbursement"]):
+    """Staff see applications of people insured in their regions (the insured
+    place reimburses): PersonRecordQuerySet.for_staff."""
 
 
 BANK_ACCOUNT_SHAPE = r"^\d{16,19}$"
@@ -551,7 +531,7 @@ BANK_ACCOUNT_SHAPE = r"^\d{16,19}$"
 @pghistory.track(
     model_name="ReimbursementAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
 )
-class Reimbursement(models.Model):
+class Reimbursement(PersonRecord):
     """An application for manual reimbursement of a self-paid cross-province
     case, reviewed by the insured place's agency."""
 

@@ -1,7 +1,8 @@
 """The one place that decides whose records a user may see or act on.
 
-Every view, download and QuerySet asks here (Filing.objects.visible_to and
-actionable_by, the acting-for switch, settlements). Rules:
+Every record that belongs to an insured person asks here, through
+`family.records.PersonRecordQuerySet` (`visible_to`, `actionable_by`), and so
+do the acting-for switch and `can_view`/`can_act`. Rules:
 - everyone sees and acts on their own records;
 - a relative holding an accepted, unrevoked, unexpired grant sees the
   grantor's records, and with the "act" scope also files and changes for them;
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -59,26 +60,38 @@ def _wards(user: Any, today: dt.date) -> QuerySet[Guardianship]:
     )
 
 
-def subject_ids(user: Any, *, need: str = Scope.VIEW, today: dt.date | None = None) -> set[int]:
-    """Ids of the other people whose records `user` may see (need=VIEW) or act on (need=ACT)."""
+def reaches(
+    user: Any, *, need: str = Scope.VIEW, person: str = "person", today: dt.date | None = None
+) -> Q:
+    """The one access rule, as SQL: a condition on a row whose `person`
+    field (a path to a User) is `user` themself, someone who granted `user`
+    access (with the act scope when need=ACT), or a child under 16 whose
+    guardianship staff confirmed. Anonymous users reach nobody."""
     if not getattr(user, "is_authenticated", False):
-        return set()
+        return Q(pk__in=[])
     today = today or timezone.localdate()
-    ids = set(_grantors(user, need, today).values_list("grantor_id", flat=True))
-    ids |= set(_wards(user, today).values_list("child_id", flat=True))
-    return {i for i in ids if i is not None and i != user.pk}
+    return (
+        Q(**{person: user.pk})
+        | Exists(_grantors(user, need, today).filter(grantor=OuterRef(person)))
+        | Exists(_wards(user, today).filter(child=OuterRef(person)))
+    )
 
 
 def can_view(user: Any, person: User | None, today: dt.date | None = None) -> bool:
-    if person is None or not getattr(user, "is_authenticated", False):
-        return False
-    return person.pk == user.pk or person.pk in subject_ids(user, need=Scope.VIEW, today=today)
+    return _reaches_person(user, person, need=Scope.VIEW, today=today)
 
 
 def can_act(user: Any, person: User | None, today: dt.date | None = None) -> bool:
+    return _reaches_person(user, person, need=Scope.ACT, today=today)
+
+
+def _reaches_person(user: Any, person: User | None, *, need: str, today: dt.date | None) -> bool:
     if person is None or not getattr(user, "is_authenticated", False):
         return False
-    return person.pk == user.pk or person.pk in subject_ids(user, need=Scope.ACT, today=today)
+    if person.pk == user.pk:
+        return True
+    rule = reaches(user, need=need, person="pk", today=today)
+    return User.objects.filter(rule, pk=person.pk).exists()
 
 
 # A grant states the relative's relation to the grantor ("he is my son");

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from family.models import Grant, GrantStatus, Guardianship
-from filings.uploads import check_upload
 from portal.admin_tools import staff_regions
 from portal.audit import AuditedAdmin
 from portal.idnumbers import validate_id_number
 from portal.models import User
+from portal.uploads import check_upload
 
 
 class CounterGrantForm(forms.ModelForm):

@@ -8,11 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from family.models import GUARDIAN_AGE_LIMIT, Relationship, Scope
-from filings.forms import DateInput
-from filings.uploads import check_upload
-from portal.forms import insurance_region_choices
+from portal.forms import DateInput, insurance_region_choices
 from portal.idnumbers import birth_date, validate_id_number
 from portal.models import Scheme, User
+from portal.uploads import check_upload
 
 MAX_GRANT_YEARS = 5
 

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from filings import rules
 from filings.models import DocumentKind, FilingCategory
-from filings.uploads import check_upload
+from portal.forms import DateInput
 from portal.idnumbers import validate_mobile
 from portal.models import Region
+from portal.uploads import check_upload
 
 CATEGORY_HELP = {
     FilingCategory.RETIRED_RESETTLEMENT: _("退休后到外省定居，例如随子女生活。办好后长期有效。"),
@@ -114,13 +115,6 @@ class DestinationForm(forms.Form):
         if province and city and not Region.objects.filter(code=city, parent_id=province).exists():
             self.add_error("destination", _("这个城市不在所选省份，请重新选择。"))
         return data
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class StartDateForm(forms.Form):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.db.models.functions import Left, Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from family.records import PersonRecord, PersonRecordQuerySet
 from filings import rules
 from portal.idnumbers import mask_id_number
 from portal.models import InsuranceRegion, Region
@@ -137,30 +138,7 @@ def settings_for(region_id: str) -> FilingSettings:
     return found or FilingSettings(region_id=region_id)
 
 
-class FilingQuerySet(models.QuerySet["Filing"]):
-    def visible_to(self, user: Any) -> FilingQuerySet:
-        """Filings `user` may see: their own, and those of people who granted
-        them access or whose guardian they are (family.access decides)."""
-        from family.access import subject_ids
-
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="view")))
-
-    def actionable_by(self, user: Any) -> FilingQuerySet:
-        """Filings `user` may change or cancel: their own, and those of people
-        who let them act on their behalf."""
-        from family.access import subject_ids
-
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(person=user) | Q(person__in=subject_ids(user, need="act")))
-
-    def for_staff(self, user: Any) -> FilingQuerySet:
-        """What an agency account may see: its insured regions only."""
-        regions = user.insured_regions_served()
-        return self if regions is None else self.filter(insured_region__in=regions)
-
+class FilingQuerySet(PersonRecordQuerySet["Filing"]):
     def current(self, today: dt.date | None = None) -> FilingQuerySet:
         """Submitted or effective, and not past its last day."""
         today = today or timezone.localdate()
@@ -207,7 +185,7 @@ def _upload_to(instance: FilingDocument, filename: str) -> str:
 @pghistory.track(
     model_name="FilingAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
 )
-class Filing(models.Model):
+class Filing(PersonRecord):
     reference = models.CharField(_("备案编号"), max_length=24, unique=True)
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,

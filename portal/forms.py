@@ -26,6 +26,15 @@ class PortalFormRenderer(TemplatesSetting):
     field_template_name = "portal/forms/field.html"
 
 
+class DateInput(forms.DateInput):
+    """A native date picker (<input type="date">), which wants ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
 def insurance_region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Pooling regions grouped by province, for a <select> with <optgroup>s."""
     provinces = {r.code: r.name for r in Region.objects.provinces()}

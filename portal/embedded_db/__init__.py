@@ -13,7 +13,7 @@ import fcntl
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -90,7 +90,6 @@ def _create_database(socket_dir: Path, database: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if exists:
             return
-        try:
+        # Another process may create it between the check and here.
+        with suppress(errors.DuplicateDatabase, errors.UniqueViolation):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        except (errors.DuplicateDatabase, errors.UniqueViolation):
-            pass  # another process created it between the check and here

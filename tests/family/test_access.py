@@ -330,15 +330,6 @@ def test_staff_record_a_counter_grant_visible_to_both_once_they_have_accounts(
     assert "李强" in client.get(reverse("family:home")).content.decode()
 
 
-def test_one_decision_serves_every_query(
-    retiree: User, relative: User, django_assert_max_num_queries: Any
-) -> None:
-    make_grant(retiree, relative, scope=Scope.VIEW)
-    with django_assert_max_num_queries(2):
-        assert access.subject_ids(relative, need="view") == {retiree.pk}
-    assert access.subject_ids(relative, need="act") == set()
-
-
 def test_the_switcher_names_the_grantor_from_the_relatives_side(
     retiree: User, relative: User
 ) -> None:

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from claims.forms import EstimateForm
 from filings.models import Filing, FilingCategory, FilingDocument, FilingDraft
-from filings.uploads import SIGNATURES
 from portal.idnumbers import MOBILE_RE, make_id_number
 from portal.models import Region, User
+from portal.uploads import SIGNATURES
 from tests.conftest import make_filing, make_person
 
 pytestmark = pytest.mark.django_db
