@@ -206,3 +206,43 @@ def test_password_reset_answers_the_same_whether_or_not_an_account_matches(
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert len(mail.outbox) == 0  # the retiree has no email on file
+
+
+def test_registering_takes_over_the_counter_records_made_for_that_id_number(
+    client: Client, retiree: User
+) -> None:
+    """Staff filed at the counter, and a counter grant named this ID number,
+    before the person had an account (portal.signals.registered)."""
+    from family.models import Grant, GrantStatus
+    from tests.conftest import make_filing
+
+    filing = make_filing(
+        retiree,
+        person=None,
+        person_id_number=NEW_ID,
+        person_name="赵敏",
+        insured_region_id="340100",
+        channel="local",
+        filed_by_role="staff",
+        filed_by=None,
+    )
+    grant = Grant.objects.create(
+        grantor=None,
+        grantor_id_number=NEW_ID,
+        grantor_name="赵敏",
+        grantee=retiree,
+        grantee_id_number=retiree.id_number,
+        grantee_name=retiree.full_name,
+        relationship="parent",
+        scope="view",
+        valid_until=dt.date.today() + dt.timedelta(days=30),
+        status=GrantStatus.ACTIVE,
+        at_counter=True,
+        paper="family/paper.pdf",
+    )
+    response = client.post(reverse("register"), registration(), follow=True)
+    user = User.objects.get(id_number=NEW_ID)
+    filing.refresh_from_db()
+    grant.refresh_from_db()
+    assert filing.person == user and grant.grantor == user
+    assert "窗口为您办理过的 1 份备案已关联到您的账户" in response.content.decode()
