@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.choices import CareType, FacilityLevel
-from claims.demo import DEMO_POLICIES
 from claims.models import Policy, PolicyBand
+from demo.claims import DEMO_POLICIES
 from portal.models import MemberStatus, Scheme, User
 from tests.claims.factories import make_policy
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from demo.facilities import BEIJING_CSV
 from facilities import ranked
-from facilities.demo import BEIJING_CSV
 from facilities.forms import RegionChoices
 from facilities.importing import import_facilities, read_table
 from facilities.models import Facility, FacilityKind

@@ -15,7 +15,8 @@ from facilities.models import Facility, Service
 from facilities.synthetic import generate_facilities
 from portal.models import InsuranceRegion, User
 
-BEIJING_CSV = Path(__file__).resolve().parent / "data" / "beijing_facilities.csv"
+# The real Beijing sample list stays with the importer whose format it shows.
+BEIJING_CSV = Path(__file__).resolve().parents[1] / "facilities/data/beijing_facilities.csv"
 DEMO_SYNTHETIC = 1500
 # Demo values, not the agencies' published numbers: marked in the data itself.
 DEMO_HOTLINE_MARK = "（演示）"

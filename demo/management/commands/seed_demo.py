@@ -15,11 +15,11 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from claims.demo import seed_demo_data
-from facilities.demo import seed_demo_data as seed_facility_demo
-from family.demo import seed_demo_data as seed_family_demo
-from filings.demo import seed_bulk_filings
-from filings.demo import seed_demo_data as seed_filing_demo
+from demo.claims import seed_demo_data
+from demo.facilities import seed_demo_data as seed_facility_demo
+from demo.family import seed_demo_data as seed_family_demo
+from demo.filings import seed_bulk_filings
+from demo.filings import seed_demo_data as seed_filing_demo
 from filings.models import Filing
 from portal.bulk import copy_instances
 from portal.idnumbers import make_id_number

@@ -68,7 +68,7 @@ def test_a_larger_scale_tops_up_people_and_their_filings_without_audit_rows() ->
 
 
 def test_bulk_people_get_distinct_valid_id_numbers_across_many_birth_date_steps() -> None:
-    from portal.management.commands.seed_demo import _bulk_person
+    from demo.management.commands.seed_demo import _bulk_person
 
     people = [_bulk_person(i, "!") for i in range(0, 7 * 1000 * 4 + 7)]
     numbers = [p.id_number for p in people]
@@ -80,8 +80,8 @@ def test_bulk_people_get_distinct_valid_id_numbers_across_many_birth_date_steps(
 
 
 def test_copy_with_skip_existing_leaves_out_a_clashing_row_and_keeps_the_rest() -> None:
+    from demo.management.commands.seed_demo import _bulk_person
     from portal.bulk import copy_instances
-    from portal.management.commands.seed_demo import _bulk_person
 
     first, second = _bulk_person(0, "!"), _bulk_person(1, "!")
     first.save()

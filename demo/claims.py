@@ -35,6 +35,8 @@ from claims.models import (
     ReimbursementReason,
     Settlement,
 )
+from demo.filings import seed_demo_data as seed_filings
+from filings.models import Filing, Status
 from portal.idnumbers import make_id_number
 from portal.models import MemberStatus, Scheme, User
 
@@ -305,8 +307,6 @@ def seed_demo_settlements(stdout: Writer) -> None:
     retiree = User.objects.filter(mobile=RETIREE_MOBILE).first()
     if retiree is not None:
         # Her long-term filing to 上海 decides how her cases were settled.
-        from filings.demo import seed_demo_data as seed_filings
-
         seed_filings(io.StringIO())
         _retiree_settlements(retiree)
         _retiree_claims(retiree)
@@ -605,8 +605,6 @@ def seed_bulk_settlements(people: list[User], *, seed: int = 2017) -> int:
     --scale) who has an effective filing and none yet: treated in the filing's
     city on a day inside its validity, settled by the engine. People insured
     where no demo policy exists are skipped."""
-    from filings.models import Filing, Status
-
     rng = random.Random(seed)  # noqa: S311 - demo data
     today = timezone.localdate()
     taken = set(Settlement.objects.filter(person__in=people).values_list("person_id", flat=True))

@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.demo import seed_bulk_settlements
 from claims.models import Settlement
+from demo.claims import seed_bulk_settlements
 from portal.models import User
 
 
