@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=1
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve http://$(HOST_PORT)"
-	@echo "make test  - ruff, mypy, Django checks, migrations check, the test suite"
+	@echo "make test  - ruff, import contract, mypy, Django checks, migrations check, the test suite"
 	@echo "make test-browser - the journeys in headless Chromium, with axe-core checks"
 	@echo "make test-outage  - stop and restart a throwaway PostgreSQL under a live gunicorn"
 	@echo "make bench - gunicorn + locust on loopback: p50/p95 and requests per second"
@@ -40,6 +40,7 @@ run: seed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	DEBUG=1 $(BIN)/mypy .

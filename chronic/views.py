@@ -1,20 +1,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from chronic import rules
 from chronic.forms import CheckerForm
 from chronic.models import ChronicDisease, Qualification
+from portal.http import HtmxRequest, PortalRequest, partial
 
 
 @login_not_required
 @require_GET
-def checker(request: HttpRequest) -> HttpResponse:
+def checker(request: HtmxRequest) -> HttpResponse:
     """Is this disease settled directly across provinces, and what comes first?"""
     diseases = list(ChronicDisease.objects.all())
     form = CheckerForm(request.GET or None, diseases=diseases)
@@ -46,17 +46,11 @@ def checker(request: HttpRequest) -> HttpResponse:
         "national": [d for d in diseases if d.is_national],
         "regional": [d for d in diseases if not d.is_national],
     }
-    htmx = getattr(request, "htmx", None)
-    template = "chronic/checker.html"
-    if htmx and not htmx.history_restore_request:
-        template += "#verdict"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render(request, partial(request, "chronic/checker.html", "verdict"), context)
 
 
 @require_GET
-def my_qualifications(request: HttpRequest) -> HttpResponse:
+def my_qualifications(request: PortalRequest) -> HttpResponse:
     """The signed-in person's own recognised chronic diseases."""
     qualifications = (
         Qualification.objects.for_person(request.user)
@@ -71,7 +65,7 @@ def my_qualifications(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def qualification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def qualification_detail(request: PortalRequest, pk: int) -> HttpResponse:
     qualification = get_object_or_404(
         Qualification.objects.for_person(request.user).select_related(
             "disease", "insured_region__region__parent"
@@ -88,7 +82,7 @@ def qualification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
-def notice(request: HttpRequest) -> HttpResponse:
+def notice(request: HtmxRequest) -> HttpResponse:
     """告知书: what a person with an outpatient chronic disease must know
     before seeking treatment in another province."""
     national = ChronicDisease.objects.filter(scope="national")

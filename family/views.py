@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,23 +14,19 @@ from family.access import can_view
 from family.forms import ChildForm, GrantForm
 from family.middleware import SESSION_KEY
 from family.models import Grant, Guardianship
+from portal.http import PortalRequest
 from portal.models import User
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _mine(request: HttpRequest, pk: int) -> Grant:
+def _mine(request: PortalRequest, pk: int) -> Grant:
     """A grant the user is a party to; anyone else's is a 404."""
-    user = _user(request)
+    user = request.user
     return get_object_or_404(Grant.objects.filter(Q(grantor=user) | Q(grantee=user)), pk=pk)
 
 
 @require_GET
-def family_home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def family_home(request: PortalRequest) -> HttpResponse:
+    user = request.user
     return render(
         request,
         "family/family_home.html",
@@ -43,8 +39,8 @@ def family_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def grant_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def grant_new(request: PortalRequest) -> HttpResponse:
+    user = request.user
     form = GrantForm(request.POST or None, grantor=user)
     if request.method == "POST" and form.is_valid():
         assert form.grantee is not None
@@ -64,10 +60,10 @@ def grant_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def grant_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_accept(request: PortalRequest, pk: int) -> HttpResponse:
     item = _mine(request, pk)
     try:
-        services.accept(item, by=_user(request))
+        services.accept(item, by=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -80,10 +76,10 @@ def grant_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_revoke(request: PortalRequest, pk: int) -> HttpResponse:
     item = _mine(request, pk)
     try:
-        services.revoke(item, by=_user(request))
+        services.revoke(item, by=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -92,12 +88,12 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_new(request: HttpRequest) -> HttpResponse:
+def child_new(request: PortalRequest) -> HttpResponse:
     form = ChildForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.register_child(
-                guardian=_user(request),
+                guardian=request.user,
                 id_number=form.cleaned_data["id_number"],
                 defaults=form.child_defaults(),
                 household_register=form.cleaned_data["household_register"],
@@ -113,20 +109,22 @@ def child_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def act_as(request: HttpRequest) -> HttpResponse:
+def act_as(request: PortalRequest) -> HttpResponse:
     """Switch between "me" and each person the user may act for."""
-    user = _user(request)
+    user = request.user
     chosen = request.POST.get("person", "")
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     if chosen in ("", "me", str(user.pk)):
         request.session.pop(SESSION_KEY, None)
-        return redirect(target)
-    person = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        return HttpResponseRedirect(target)
+    # isascii: "²".isdigit() is true, and int("²") raises.
+    is_number = chosen.isascii() and chosen.isdigit()
+    person = User.objects.filter(pk=int(chosen)).first() if is_number else None
     if person is None or not can_view(user, person):
         messages.error(request, _("您没有查看这位亲属记录的授权。"))
         request.session.pop(SESSION_KEY, None)
         return redirect("family:home")
     request.session[SESSION_KEY] = person.pk
-    return redirect(target)
+    return HttpResponseRedirect(target)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings import rules
-from filings.models import DocumentKind, FilingCategory
+from filings.models import DocumentKind, FilingCategory, FilingGroup
 from portal.forms import DateInput
 from portal.idnumbers import validate_mobile
 from portal.models import Region
@@ -33,8 +33,6 @@ CATEGORY_HELP = {
 
 def category_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Categories under their two groups, each with a plain explanation."""
-    from filings.models import FilingGroup
-
     groups = []
     for group in FilingGroup:
         members = [

@@ -272,7 +272,7 @@ class Filing(PersonRecord):
         ordering = ["-submitted_at"]
         indexes = [
             # The review queue's order; category and destination ride along
-            # so the dashboard counts from this index alone (portal.dashboard).
+            # so the dashboard counts from this index alone (filings.dashboard).
             models.Index(
                 fields=["insured_region", "status", "-submitted_at"],
                 include=["category", "destination"],

@@ -9,18 +9,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
 from family.access import can_act
-from family.middleware import subject_of
 from filings import journey, rules, services
 from filings.forms import (
     CancelForm,
@@ -45,21 +43,8 @@ from filings.models import (
     settings_for,
 )
 from filings.pdf import render_filing_pdf
+from portal.http import HtmxRequest, PortalRequest, partial
 from portal.models import Region, User
-
-
-def _partial(request: HttpRequest, template: str, fragment: str) -> str:
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        return f"{template}#{fragment}"
-    return template
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
 
 # --- my filings -----------------------------------------------------------
 
@@ -68,10 +53,9 @@ CHANNEL_TABS = [("", gettext_lazy("全部"))] + [(c.value, c.label) for c in Cha
 
 
 @require_GET
-@vary_on_headers("HX-Request")
-def filing_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    subject = subject_of(request)
+def filing_list(request: PortalRequest) -> HttpResponse:
+    user = request.user
+    subject = request.subject
     mine = Filing.objects.visible_to(user).filter(person=subject)
     channel = request.GET.get("channel", "")
     if channel not in Channel.values:
@@ -94,12 +78,12 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
-        _partial(request, "filings/filing_list.html", "results"),
+        partial(request, "filings/filing_list.html", "results"),
         {"filings": filings, "tabs": tabs, "channel": channel, "today": today, "subject": subject},
     )
 
 
-def _visible(request: HttpRequest, reference: str) -> Filing:
+def _visible(request: PortalRequest, reference: str) -> Filing:
     return get_object_or_404(
         Filing.objects.visible_to(request.user).select_related(
             "destination__parent", "insured_region__region__parent", "filed_by", "replaces"
@@ -108,7 +92,7 @@ def _visible(request: HttpRequest, reference: str) -> Filing:
     )
 
 
-def _actionable(request: HttpRequest, reference: str) -> Filing:
+def _actionable(request: PortalRequest, reference: str) -> Filing:
     """A filing the user may change or cancel: their own, or one of someone
     who lets them act on their behalf; anything else is a 404."""
     return get_object_or_404(
@@ -119,12 +103,12 @@ def _actionable(request: HttpRequest, reference: str) -> Filing:
     )
 
 
-def _role(request: HttpRequest, person: User | None) -> str:
+def _role(request: PortalRequest, person: User | None) -> str:
     return FiledBy.SELF if person is not None and person.pk == request.user.pk else FiledBy.RELATIVE
 
 
 @require_GET
-def filing_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_detail(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _visible(request, reference)
     today = timezone.localdate()
     return render(
@@ -143,7 +127,7 @@ def filing_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def filing_document(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def filing_document(request: PortalRequest, reference: str, pk: int) -> FileResponse:
     filing = _visible(request, reference)
     document = get_object_or_404(FilingDocument, filing=filing, pk=pk)
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
@@ -159,16 +143,16 @@ class ViewOnly(Exception):
     """The user may see, but not act for, the person they switched to."""
 
 
-def _draft(request: HttpRequest) -> FilingDraft:
-    user, subject = _user(request), subject_of(request)
+def _draft(request: PortalRequest) -> FilingDraft:
+    user, subject = request.user, request.subject
     if not can_act(user, subject):
         raise ViewOnly
     draft, _created = FilingDraft.objects.get_or_create(owner=user, person=subject)
     return draft
 
 
-def _view_only(request: HttpRequest) -> HttpResponse:
-    return render(request, "filings/view_only.html", {"subject": subject_of(request)}, status=403)
+def _view_only(request: PortalRequest) -> HttpResponse:
+    return render(request, "filings/view_only.html", {"subject": request.subject}, status=403)
 
 
 def _earliest(data: dict[str, Any], user: User) -> dt.date:
@@ -181,7 +165,7 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _step_form(step: str, request: HttpRequest, draft: FilingDraft, bound: bool) -> Any:
+def _step_form(step: str, request: PortalRequest, draft: FilingDraft, bound: bool) -> Any:
     data = draft.data
     post = request.POST if bound else None
     files = request.FILES if bound else None
@@ -220,8 +204,8 @@ STEP_TITLES = {
 
 
 @require_GET
-def filing_new(request: HttpRequest) -> HttpResponse:
-    user, subject = _user(request), subject_of(request)
+def filing_new(request: PortalRequest) -> HttpResponse:
+    user, subject = request.user, request.subject
     if not can_act(user, subject):
         return _view_only(request)
     draft = FilingDraft.objects.filter(owner=user, person=subject).first()
@@ -240,15 +224,15 @@ def filing_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def journey_discard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    FilingDraft.objects.filter(owner=user, person=subject_of(request)).delete()
+def journey_discard(request: PortalRequest) -> HttpResponse:
+    user = request.user
+    FilingDraft.objects.filter(owner=user, person=request.subject).delete()
     messages.info(request, _("已清空未提交的备案内容。"))
     return redirect("filings:new")
 
 
 @require_http_methods(["GET", "POST"])
-def journey_step(request: HttpRequest, step: str) -> HttpResponse:
+def journey_step(request: PortalRequest, step: str) -> HttpResponse:
     if step not in journey.STEPS:
         raise Http404
     try:
@@ -292,7 +276,7 @@ def journey_step(request: HttpRequest, step: str) -> HttpResponse:
 
 
 def _save_step(
-    request: HttpRequest, step: str, draft: FilingDraft, form: Any, *, returning: bool
+    request: PortalRequest, step: str, draft: FilingDraft, form: Any, *, returning: bool
 ) -> HttpResponse:
     """Store a valid step's answer (and its upload) and go on."""
     upload = form.cleaned_data.get("file") if step == "evidence" else None
@@ -304,7 +288,7 @@ def _save_step(
             original_name=upload.name[:200],
             content_type=form.content_type,
             size=upload.size,
-            uploaded_by=_user(request),
+            uploaded_by=request.user,
         )
     draft.data = journey.answer(draft.data, step, form.cleaned_data)
     draft.save()
@@ -327,7 +311,7 @@ def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
 
 @login_not_required
 @require_GET
-def cities(request: HttpRequest) -> HttpResponse:
+def cities(request: HtmxRequest) -> HttpResponse:
     """The city <select> for a province (the htmx half of the cascade)."""
     province = request.GET.get("province", "")
     options = city_choices(province) if province else []
@@ -355,7 +339,7 @@ def _summary(data: dict[str, Any], user: User) -> dict[str, Any]:
 
 
 @require_GET
-def journey_check(request: HttpRequest) -> HttpResponse:
+def journey_check(request: PortalRequest) -> HttpResponse:
     try:
         draft = _draft(request)
     except ViewOnly:
@@ -389,8 +373,8 @@ def journey_check(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def journey_submit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def journey_submit(request: PortalRequest) -> HttpResponse:
+    user = request.user
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
@@ -431,7 +415,7 @@ def journey_submit(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def filing_done(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_done(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _visible(request, reference)
     return render(request, "filings/filing_done.html", {"filing": filing})
 
@@ -440,7 +424,7 @@ def filing_done(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _actionable(request, reference)
     today = timezone.localdate()
     if not filing.can_change(today) or filing.status != Status.EFFECTIVE:
@@ -470,7 +454,7 @@ def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
             try:
                 new = services.request_change(
                     filing,
-                    by=_user(request),
+                    by=request.user,
                     role=_role(request, filing.person),
                     destination_code=form.cleaned_data["destination"],
                     contact_phone=form.cleaned_data["contact_phone"],
@@ -493,7 +477,7 @@ def filing_change(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_cancel(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _actionable(request, reference)
     today = timezone.localdate()
     if not filing.can_change(today):
@@ -512,7 +496,7 @@ def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.cancel(
                 filing,
-                by=_user(request),
+                by=request.user,
                 role=_role(request, filing.person),
                 reason=form.cleaned_data["reason"],
                 today=today,
@@ -531,12 +515,12 @@ def filing_cancel(request: HttpRequest, reference: str) -> HttpResponse:
 # --- the filing form (备案表) and its public check --------------------------
 
 
-def verify_url(request: HttpRequest, filing: Filing) -> str:
+def verify_url(request: PortalRequest, filing: Filing) -> str:
     return request.build_absolute_uri(reverse("verify", args=[filing.reference]))
 
 
 @require_GET
-def filing_form(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_form(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _visible(request, reference)
     import segno
 
@@ -550,7 +534,7 @@ def filing_form(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def filing_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def filing_pdf(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _visible(request, reference)
     pdf = render_filing_pdf(filing, verify_url(request, filing))
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -562,7 +546,7 @@ def filing_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 @login_not_required
 @require_GET
 @ratelimit(key="ip", rate="30/m", block=False)
-def verify(request: HttpRequest, reference: str) -> HttpResponse:
+def verify(request: HtmxRequest, reference: str) -> HttpResponse:
     if getattr(request, "limited", False):
         return render(request, "filings/verify_limited.html", status=429)
     filing = (

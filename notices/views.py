@@ -4,20 +4,20 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from notices.forms import HotlineSearchForm
 from notices.models import DowntimeNotice
+from portal.http import HtmxRequest, partial
 from portal.models import InsuranceRegion, Region
 
 
 @login_not_required
 @require_GET
-def hotlines(request: HttpRequest) -> HttpResponse:
+def hotlines(request: HtmxRequest) -> HttpResponse:
     """The national 12393 line and each pooling region's agency hotline."""
     provinces = list(Region.objects.provinces())
     form = HotlineSearchForm(request.GET or None, provinces=provinces)
@@ -47,18 +47,12 @@ def hotlines(request: HttpRequest) -> HttpResponse:
         "searched": searched,
         "own": own,
     }
-    htmx = getattr(request, "htmx", None)
-    template = "notices/hotlines.html"
-    if htmx and not htmx.history_restore_request:
-        template += "#agencies"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render(request, partial(request, "notices/hotlines.html", "agencies"), context)
 
 
 @login_not_required
 @require_GET
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: HtmxRequest) -> HttpResponse:
     """Downtime notices: current and upcoming, then those ended in the last 30 days."""
     now = timezone.now()
     base = DowntimeNotice.objects.select_related("region")

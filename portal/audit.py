@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.idnumbers import mask_id_number
+from portal.models import User
 
 SECRET_FIELDS = {"person_id_number", "grantor_id_number", "grantee_id_number", "id_number"}
 
@@ -33,8 +34,6 @@ def _masked(field: str, value: Any) -> Any:
 def trail(obj: Any) -> list[dict[str, Any]]:
     """Events for `obj`, oldest first, with the acting user's name and the
     before/after of each changed field (ID numbers masked)."""
-    from portal.models import User
-
     events = list(pghistory.models.Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
     user_ids = {
         (e.pgh_context or {}).get("user") for e in events if (e.pgh_context or {}).get("user")

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from portal.errors import database_unavailable, is_database_outage
+
 
 class ChineseFirstLocaleMiddleware:
     """Simplified Chinese unless the person chose English with the language
@@ -60,8 +62,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from portal.errors import database_unavailable, is_database_outage
-
         if not is_database_outage(exception):
             return None
         logging.getLogger("portal.outage").error(

@@ -84,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# The counts on the admin site's index page (portal imports no feature app).
+ADMIN_DASHBOARD = "filings.dashboard.dashboard_for"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

@@ -356,3 +356,16 @@ def test_a_relative_is_told_that_the_insured_person_applies_for_reimbursement(
     client.post(reverse("family:act_as"), {"person": retiree.pk})
     html = client.get(reverse("claims:reimbursement_new")).content.decode()
     assert "手工报销需由本人申请" in html
+
+
+@pytest.mark.parametrize(
+    ("person", "next_url"), [("²", "/"), ("١٢", "/"), ("me", "foo"), ("me", "https://evil.example/")]
+)
+def test_the_switch_answers_odd_input_without_an_error(
+    client: Client, relative: User, person: str, next_url: str
+) -> None:
+    """A digit that is not ASCII, or a next that is no path, is not a 500."""
+    client.force_login(relative)
+    response = client.post(reverse("family:act_as"), {"person": person, "next": next_url})
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]

@@ -140,7 +140,7 @@ def test_the_dashboard_counts_only_the_staff_members_regions(
     cache.clear()
     html = desk.get(reverse("admin:index")).content.decode()
     assert "待审核" in html
-    from portal.dashboard import dashboard_for
+    from filings.dashboard import dashboard_for
 
     reviewer = User.objects.get(full_name="王芳")
     data = dashboard_for(reviewer)

@@ -26,6 +26,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from filings.models import Filing
+from portal.idnumbers import make_id_number
 from portal.models import InsuranceRegion, User
 
 URL = "/admin/filings/filing/"
@@ -102,8 +103,6 @@ class Command(BaseCommand):
         user = User.objects.filter(full_name=key).first()
         if user is None:
             import datetime as dt
-
-            from portal.idnumbers import make_id_number
 
             user = User.objects.create_user(
                 make_id_number("340102", dt.date(1980, 1, 1), 900 + superuser),

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from filings import rules
+from filings.dashboard import dashboard_for
 from filings.models import Filing, Status
-from portal.dashboard import dashboard_for
 from portal.models import InsuranceRegion, Region, User
 from tests.conftest import make_filing, make_person
 

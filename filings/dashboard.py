@@ -10,6 +10,10 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
+from filings import rules
+from filings.models import Filing, FilingCategory, Status
+from portal.models import Region
+
 CACHE_SECONDS = 60
 
 
@@ -27,10 +31,6 @@ def dashboard_for(user: Any) -> dict[str, Any]:
     in the index), so PostgreSQL counts from the index without visiting the
     table — about a tenth of the time of three separate counts at 2,000,000
     filings (README, "Admin filing list")."""
-    from filings import rules
-    from filings.models import Filing, FilingCategory, Status
-    from portal.models import Region
-
     served = user.insured_regions_served()
     regions = "all" if served is None else ",".join(sorted(served.values_list("pk", flat=True)))
     key = f"dashboard:{regions}"
