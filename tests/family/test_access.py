@@ -359,7 +359,8 @@ def test_a_relative_is_told_that_the_insured_person_applies_for_reimbursement(
 
 
 @pytest.mark.parametrize(
-    ("person", "next_url"), [("²", "/"), ("١٢", "/"), ("me", "foo"), ("me", "https://evil.example/")]
+    ("person", "next_url"),
+    [("²", "/"), ("١٢", "/"), ("me", "foo"), ("me", "https://evil.example/")],
 )
 def test_the_switch_answers_odd_input_without_an_error(
     client: Client, relative: User, person: str, next_url: str
