@@ -14,12 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from portal.http import PortalRequest
+
 WARN_BEFORE_SECONDS = 5 * 60
 
 
 @never_cache
 @require_POST
-def keep_alive(request: HttpRequest) -> HttpResponse:
+def keep_alive(request: PortalRequest) -> HttpResponse:
     """Touch the session (saved on every request) and say nothing: 204.
 
     Login is required (LoginRequiredMiddleware): once the session has ended

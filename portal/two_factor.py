@@ -20,6 +20,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.http import PortalRequest
+
 RECOVERY_CODES = 10
 staff_only = user_passes_test(lambda u: u.is_authenticated and u.is_staff)
 
@@ -44,7 +46,7 @@ def _next(request: HttpRequest) -> str:
 
 @staff_only
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: PortalRequest) -> HttpResponse:
     user = request.user
     if not any(d.confirmed for d in devices_for_user(user, confirmed=True)):
         return redirect(f"{reverse('otp_setup')}?next={_next(request)}")
@@ -61,7 +63,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 @require_http_methods(["GET", "POST"])
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: PortalRequest) -> HttpResponse:
     """Enrol an authenticator app; on success, show the recovery codes once."""
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
