@@ -223,7 +223,7 @@ def _post_claim(request: PortalRequest, settlement: Settlement | None) -> HttpRe
     """A posted claim form: an application already made with its token is
     shown; otherwise the form is checked, what passed is kept, and a valid
     claim is submitted."""
-    posted = _token(request.POST.get("token"))
+    posted = _token(request.POST.get("token"))  # None: missing or broken, the page expired
     token = posted or uuid.uuid4()
     done = Reimbursement.objects.visible_to(request.user).filter(submission_token=token).first()
     if done is not None:  # a double click or a retried POST
@@ -256,7 +256,7 @@ def _checked_form(request: PortalRequest, *, token: uuid.UUID) -> ReimbursementF
         kept_account=str(request.session.get(key, "")),
         pending_kinds=frozenset(pending.values_list("kind", flat=True)),
     )
-    form.is_valid()
+    form.is_valid()  # each field is judged on its own: what passed is kept below
     for kind, upload, content_type in form.checked_uploads():
         services.store_upload(
             owner=request.user, token=token, kind=kind, upload=upload, content_type=content_type
