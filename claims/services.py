@@ -533,7 +533,7 @@ def record(
     )
 
 
-def refusal(problems: Sequence[rules.Problem]) -> ValidationError:
+def _refusal(problems: Sequence[rules.Problem]) -> ValidationError:
     """Broken claim rules as one ValidationError keyed by field, as a form's."""
     by_field: dict[str, list[ValidationError]] = {}
     for problem in problems:
@@ -566,7 +566,7 @@ def submit_reimbursement(*, person: User, token: uuid.UUID, claim: Claim) -> Rei
         today=timezone.localdate(),
     )
     if problems:
-        raise refusal(problems)
+        raise _refusal(problems)
     reimbursement = Reimbursement(
         reference=next_reference(person.insured_region_id, timezone.localdate()),
         person=person,
