@@ -44,3 +44,13 @@ class CatalogueClass(models.TextChoices):
     A = "A", _("甲类")
     B = "B", _("乙类")
     C = "C", _("丙类（目录外，自费）")
+
+
+class ReimbursementReason(models.TextChoices):
+    """Why the person paid in full (domain.md: no filing; a chronic disease
+    outside the five nationally direct-settled ones; a failure at discharge)."""
+
+    NO_FILING = "no_filing", _("看病时没有备案，或备案的城市不是看病的城市")
+    CHRONIC_NOT_LISTED = "chronic", _("门诊慢特病不在可以跨省直接结算的五种病里")
+    SYSTEM_FAILURE = "system_failure", _("出院结算时系统出了故障，没能直接结算")
+    OTHER = "other", _("其他原因（请在补充说明里写清楚）")

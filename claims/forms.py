@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -13,10 +12,17 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from claims import rules, services
 from claims.banking import BankAccountError, check_bank_account
-from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
+from claims.choices import (
+    CareType,
+    CatalogueClass,
+    FacilityLevel,
+    FilingSituation,
+    ReimbursementReason,
+)
 from claims.engine import BillLine, YearToDate
-from claims.models import DocumentKind, ReimbursementReason
+from claims.models import DocumentKind, Settlement
 from filings import forms as filing_forms
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme, User
 from portal.uploads import check_upload
@@ -87,6 +93,20 @@ class AmountField(forms.DecimalField):
         # Text input, not <input type=number>: what the person typed is kept
         # and explained, rather than silently dropped by the browser.
         return {}
+
+
+AMOUNTS = ("amount_a", "amount_b", "amount_c")
+
+
+def check_amounts(form: forms.Form) -> None:
+    """A bill needs at least one amount, and 乙类 costs their first self-paid share."""
+    data = form.cleaned_data
+    if not any(field in form.errors for field in AMOUNTS) and not any(
+        data.get(field) for field in AMOUNTS
+    ):
+        form.add_error("amount_a", _("请至少填写一项费用。"))
+    if data.get("amount_b") and data.get("b_share") is None and "b_share" not in form.errors:
+        form.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
 
 
 def province_choices() -> list[tuple[str, str]]:
@@ -240,14 +260,14 @@ class EstimateForm(forms.Form):
             self.add_error("member_status", _("职工医保请选择在职或退休。"))
         elif scheme:
             data["member_status"] = "" if scheme != Scheme.EMPLOYEE else data["member_status"]
-        amounts = ("amount_a", "amount_b", "amount_c")
-        if not any(field in self.errors for field in amounts) and not any(
-            data.get(field) for field in amounts
-        ):
-            self.add_error("amount_a", _("请至少填写一项费用。"))
-        if data.get("amount_b") and data.get("b_share") is None and "b_share" not in self.errors:
-            self.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
+        check_amounts(self)
         return data
+
+    def bill(self) -> list[BillLine]:
+        return bill_lines(self.cleaned_data)
+
+    def year_so_far(self) -> YearToDate:
+        return year_to_date(self.cleaned_data)
 
 
 def defaults_for(user: Any) -> dict[str, Any]:
@@ -297,7 +317,6 @@ def year_to_date(data: dict[str, Any]) -> YearToDate:
 # line breaks and tabs but nothing else below U+0020.
 LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-EARLIEST_VISIT = dt.date(2000, 1, 1)
 MAX_FILES_PER_KIND = 10
 UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -533,62 +552,39 @@ class ReimbursementForm(forms.Form):
         self.account = number
         return number
 
-    def _check_date(self, name: str) -> None:
-        day = self.cleaned_data.get(name)
-        if day is None:
-            return
-        if day > timezone.localdate():
-            self.add_error(name, _("日期不能晚于今天。"))
-        elif day < EARLIEST_VISIT:
-            self.add_error(name, _("日期太早了，请核对。"))
-
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        province, city = data.get("province"), data.get("treatment_city")
-        if province and city:
-            # The city's choices are the province's, so the city names the province.
-            insured_province = (self.person.insured_region_id or "")[:2]
-            if city[:2] == insured_province:
-                self.add_error(
-                    "treatment_city",
-                    _("这里办理的是跨省异地就医的手工报销。在本省看病的，请咨询参保地经办机构。"),
-                )
-        for name in ("admission_date", "discharge_date"):
-            self._check_date(name)
-        admitted, discharged = data.get("admission_date"), data.get("discharge_date")
-        if (
-            admitted
-            and discharged
-            and discharged < admitted
-            and "discharge_date" not in self.errors
+        for problem in rules.claim_problems(
+            insured_region=self.person.insured_region_id or "",
+            treatment_city=data.get("treatment_city"),
+            admission=data.get("admission_date"),
+            discharge=data.get("discharge_date"),
+            reason=data.get("reason"),
+            care_type=data.get("care_type"),
+            note=data.get("note"),
+            today=timezone.localdate(),
         ):
-            self.add_error("discharge_date", _("出院日期不能早于入院日期。"))
-        if (
-            data.get("reason") == ReimbursementReason.CHRONIC_NOT_LISTED
-            and data.get("care_type")
-            and data["care_type"] != CareType.CHRONIC_OUTPATIENT
-        ):
-            self.add_error("care_type", _("原因选了门诊慢特病，看病方式请选“门诊慢特病”。"))
-        if data.get("reason") == ReimbursementReason.OTHER and not data.get("note"):
-            self.add_error("note", _("选择“其他原因”时，请在这里写清楚原因。"))
-        amounts = ("amount_a", "amount_b", "amount_c")
-        if not any(field in self.errors for field in amounts) and not any(
-            data.get(field) for field in amounts
-        ):
-            self.add_error("amount_a", _("请至少填写一项费用。"))
-        if data.get("amount_b") and data.get("b_share") is None and "b_share" not in self.errors:
-            self.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
+            self.add_error(problem.field, forms.ValidationError(problem.message, problem.code))
+        check_amounts(self)
         if data.get("b_share") and not data.get("amount_b") and "b_share" not in self.errors:
             data["b_share"] = None  # a share without 乙类 costs means nothing
+        self._check_documents()
+        return data
+
+    def _check_documents(self) -> None:
+        """An invoice and an itemised bill, chosen now or kept from an earlier try."""
         missing = {
             "invoices": (DocumentKind.INVOICE, _("请上传医疗收费票据（发票）的照片或扫描件。")),
             "itemised_bills": (DocumentKind.ITEMISED_BILL, _("请上传费用明细清单的照片或扫描件。")),
         }
         for name, (kind, message) in missing.items():
-            if name not in self.errors and not data.get(name) and kind not in self.pending_kinds:
+            if (
+                name not in self.errors
+                and not self.cleaned_data.get(name)
+                and kind not in self.pending_kinds
+            ):
                 self.add_error(name, message)
-        return data
 
     def checked_uploads(self) -> list[tuple[str, UploadedFile, str]]:
         """Files that passed their checks, even when other fields did not: they
@@ -606,3 +602,23 @@ class ReimbursementForm(forms.Form):
 
     def bill(self) -> tuple[BillLine, ...]:
         return tuple(bill_lines(self.cleaned_data))
+
+    def claim(self, *, settlement: Settlement | None) -> services.Claim:
+        """The valid form as the plain values `services.submit_reimbursement` takes."""
+        data = self.cleaned_data
+        return services.Claim(
+            visit=services.Visit(
+                city_code=data["treatment_city"],
+                facility_name=data["facility_name"],
+                facility_level=FacilityLevel(data["facility_level"]),
+                care_type=CareType(data["care_type"]),
+                admission_date=data["admission_date"],
+                discharge_date=data["discharge_date"],
+            ),
+            reason=data["reason"],
+            note=data["note"],
+            lines=self.bill(),
+            bank_name=data["bank_name"],
+            bank_account=data["bank_account"],
+            settlement=settlement,
+        )

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.banking import mask_bank_account, validate_bank_account
-from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
+from claims.choices import (
+    CareType,
+    CatalogueClass,
+    FacilityLevel,
+    FilingSituation,
+    ReimbursementReason,
+)
 from claims.engine import MAX_REDUCTION, Band, BillLine, PolicyTerms
 from family.records import PersonRecord, PersonRecordQuerySet
 from portal.idnumbers import ID_NUMBER_SHAPE
@@ -508,16 +514,6 @@ NEXT_STATUSES: dict[str, frozenset[str]] = {
 
 def can_move(from_status: str, to_status: str) -> bool:
     return to_status in NEXT_STATUSES.get(from_status, frozenset())
-
-
-class ReimbursementReason(models.TextChoices):
-    """Why the person paid in full (domain.md: no filing; a chronic disease
-    outside the five nationally direct-settled ones; a failure at discharge)."""
-
-    NO_FILING = "no_filing", _("看病时没有备案，或备案的城市不是看病的城市")
-    CHRONIC_NOT_LISTED = "chronic", _("门诊慢特病不在可以跨省直接结算的五种病里")
-    SYSTEM_FAILURE = "system_failure", _("出院结算时系统出了故障，没能直接结算")
-    OTHER = "other", _("其他原因（请在补充说明里写清楚）")
 
 
 class ReimbursementQuerySet(PersonRecordQuerySet["Reimbursement"]):

@@ -1,13 +1,15 @@
-"""Claims work that spans models or needs a transaction: recording settlements,
-manual reimbursement from application to payment. The money itself is always
-computed by the pure engine (claims/engine.py)."""
+"""Claims work that spans models or needs a transaction: the benefit estimate,
+recording settlements, manual reimbursement from application to payment. The
+money itself is always computed by the pure engine (claims/engine.py), and a
+claim's rules are the pure functions of claims/rules.py."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims import engine
+from claims import engine, rules
 from claims.choices import CareType, FacilityLevel, FilingSituation
 from claims.models import (
     DocumentKind,
@@ -32,9 +34,10 @@ from claims.models import (
 )
 from filings import rules as filing_rules
 from filings.models import Filing
-from portal.models import Scheme, User
+from portal.models import InsuranceRegion, MemberStatus, Scheme, User
 
 ZERO = Decimal("0.00")
+logger = logging.getLogger(__name__)
 
 
 # --- the filing situation and the year so far ------------------------------
@@ -66,6 +69,8 @@ def filing_situation(*, person_id_number: str, city_code: str, day: dt.date) -> 
 def policy_for(
     *, insured_region_id: str, scheme: str, member_status: str, care_type: str, on: dt.date
 ) -> Policy | None:
+    """The insured place's policy in force on `on` for this kind of member and
+    care type (参保地政策), with its cost bands; None when there is none."""
     return (
         Policy.objects.for_member(
             insured_region=insured_region_id,
@@ -162,6 +167,94 @@ def breakdown_json(
         }
         data["cap_left_before"] = str(max(ZERO, terms.annual_cap - year.fund_paid))
     return data
+
+
+# --- the benefit estimate --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What the estimator found and computed. Without a complete policy in
+    force, `policy` is None and so is everything computed from it."""
+
+    on: dt.date
+    insured_region: InsuranceRegion
+    scheme: Scheme
+    member_status: str
+    situation: FilingSituation
+    care_type: CareType
+    policy: Policy | None = None
+    terms: engine.PolicyTerms | None = None
+    settlement: engine.Settlement | None = None
+    reduction: Decimal = ZERO  # percentage points off the ratios for this situation
+    cap_left: Decimal = ZERO  # of the annual cap, before this bill
+    paid_bands: tuple[engine.BandShare, ...] = ()  # the cost bands this bill reaches
+
+    @property
+    def member_kind(self) -> str:
+        """'职工基本医疗保险（退休）', '城乡居民基本医疗保险'."""
+        label = str(self.scheme.label)
+        if self.member_status:
+            label += f"（{MemberStatus(self.member_status).label}）"
+        return label
+
+
+def estimate(
+    *,
+    insured_region_id: str,
+    scheme: str,
+    member_status: str,
+    situation: str,
+    care_type: str,
+    level: str,
+    lines: Sequence[engine.BillLine],
+    year: engine.YearToDate,
+    on: dt.date,
+) -> Estimate:
+    """Settle a bill as the insured place would on `on`: its policy in force
+    for this member and care type (参保地政策, 医保发〔2022〕22号 二(一)), the
+    filing situation's reduction (二(五)(六)) and what is left of the annual
+    cap after `year`. Three queries: the region, the policy, its bands."""
+    found = Estimate(
+        on=on,
+        insured_region=InsuranceRegion.objects.select_related("region__parent").get(
+            pk=insured_region_id
+        ),
+        scheme=Scheme(scheme),
+        member_status=member_status if scheme == Scheme.EMPLOYEE else "",
+        situation=FilingSituation(situation),
+        care_type=CareType(care_type),
+    )
+    policy = policy_for(
+        insured_region_id=insured_region_id,
+        scheme=scheme,
+        member_status=member_status,
+        care_type=care_type,
+        on=on,
+    )
+    if policy is None:
+        return found
+    try:
+        terms = policy.terms()
+    except ValueError:
+        logger.warning("Policy %s is incomplete; the estimator cannot use it.", policy.pk)
+        return found
+    settlement = engine.settle(
+        policy=terms,
+        situation=found.situation,
+        level=FacilityLevel(level),
+        lines=lines,
+        year=year,
+    )
+    return replace(
+        found,
+        policy=policy,
+        terms=terms,
+        settlement=settlement,
+        reduction=terms.reduction_for(found.situation),
+        cap_left=max(terms.annual_cap - year.fund_paid, ZERO),
+        paid_bands=tuple(band for band in settlement.bands if band.amount),
+    )
 
 
 # --- settlement records ----------------------------------------------------
@@ -440,16 +533,40 @@ def record(
     )
 
 
+def _refusal(problems: Sequence[rules.Problem]) -> ValidationError:
+    """Broken claim rules as one ValidationError keyed by field, as a form's."""
+    by_field: dict[str, list[ValidationError]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field, []).append(
+            ValidationError(problem.message, code=problem.code)
+        )
+    return ValidationError(by_field)
+
+
 @transaction.atomic
 def submit_reimbursement(*, person: User, token: uuid.UUID, claim: Claim) -> Reimbursement:
     """Make the application, once per form token: a double click or a retried
-    POST returns the application the first one made."""
+    POST returns the application the first one made. A claim that breaks a
+    rule of claims/rules.py (care in the insured province, impossible days, a
+    reason that does not fit) is refused with a ValidationError, whoever calls."""
     existing = Reimbursement.objects.filter(person=person, submission_token=token).first()
     if existing is not None:
         return existing
     if not person.insured_region_id or not person.scheme:
         raise ValidationError(_("您的账户还没有参保地和险种，请先在“我的账户”里补充。"))
     visit = claim.visit
+    problems = rules.claim_problems(
+        insured_region=person.insured_region_id,
+        treatment_city=visit.city_code,
+        admission=visit.admission_date,
+        discharge=visit.discharge_date,
+        reason=claim.reason,
+        care_type=visit.care_type,
+        note=claim.note,
+        today=timezone.localdate(),
+    )
+    if problems:
+        raise _refusal(problems)
     reimbursement = Reimbursement(
         reference=next_reference(person.insured_region_id, timezone.localdate()),
         person=person,

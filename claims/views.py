@@ -1,7 +1,9 @@
+"""Claims pages: the benefit estimator (public), a person's settlements and
+manual reimbursement claims. Views orchestrate: the form validates and
+converts, claims/services.py decides and writes, templates show."""
+
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -11,40 +13,23 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from claims import services
 from claims.banking import mask_bank_account
-from claims.choices import CareType, FacilityLevel, FilingSituation
-from claims.engine import settle
-from claims.forms import (
-    EstimateForm,
-    ReimbursementForm,
-    bill_lines,
-    defaults_for,
-    year_to_date,
-)
-from claims.models import Policy, Reimbursement, ReimbursementStatus, Settlement
-from family.middleware import subject_of
-from portal.models import InsuranceRegion, MemberStatus, Scheme, User
-
-logger = logging.getLogger(__name__)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from claims.choices import FilingSituation
+from claims.forms import EstimateForm, ReimbursementForm, defaults_for
+from claims.models import Reimbursement, ReimbursementStatus, Settlement
+from portal.http import HtmxRequest, PortalRequest, partial
 
 
 @login_not_required
 @require_GET
-@vary_on_headers("HX-Request")
-def estimate(request: HtmxHttpRequest) -> HttpResponse:
+def estimate(request: HtmxRequest) -> HttpResponse:
     """The benefit estimator. Its inputs live in the URL so an estimate can be
     shared; a logged-in person starts from their own insured place and scheme."""
     template = "claims/estimate.html"
@@ -52,102 +37,36 @@ def estimate(request: HtmxHttpRequest) -> HttpResponse:
         # The province changed: offer its cities, keep every other input,
         # judge nothing yet (with htmx, only the city field is swapped).
         form = EstimateForm(initial=request.GET.dict())
-        if request.htmx and not request.htmx.history_restore_request:
-            template += "#region-field"
-        return render(request, template, {"form": form})
-
-    submitted = any(name in request.GET for name in EstimateForm.base_fields)
-    if not submitted:
+        return render(request, partial(request, template, "region-field"), {"form": form})
+    if not any(name in request.GET for name in EstimateForm.base_fields):
         form = EstimateForm(initial=defaults_for(request.user))
         return render(request, template, {"form": form})
-
     form = EstimateForm(request.GET)
-    context: dict[str, Any] = {"form": form}
-    if form.is_valid():
-        context.update(estimate_for(form.cleaned_data, on=timezone.localdate()))
-    return render(request, template, context)
-
-
-def estimate_for(data: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
-    """Find the insured place's policy in force and settle the bill under it."""
-    region = InsuranceRegion.objects.select_related("region__parent").get(pk=data["region"])
-    policy = (
-        Policy.objects.for_member(
-            insured_region=region,
-            scheme=data["scheme"],
-            member_status=data["member_status"],
-            care_type=data["care_type"],
-        )
-        .in_force(on)
-        .prefetch_related("bands")
-        .first()
+    if not form.is_valid():
+        return render(request, template, {"form": form})
+    data = form.cleaned_data
+    found = services.estimate(
+        insured_region_id=data["region"],
+        scheme=data["scheme"],
+        member_status=data["member_status"],
+        situation=data["situation"],
+        care_type=data["care_type"],
+        level=data["level"],
+        lines=form.bill(),
+        year=form.year_so_far(),
+        on=timezone.localdate(),
     )
-    situation = FilingSituation(data["situation"])
-    context: dict[str, Any] = {
-        "estimated": True,
-        "on": on,
-        "insured_region": region,
-        "situation": situation,
-        "care_type": CareType(data["care_type"]),
-        "policy": policy,
-        "member_kind": member_kind(data["scheme"], data["member_status"]),
-    }
-    if policy is None:
-        return context
-    try:
-        terms = policy.terms()
-    except ValueError:
-        logger.warning("Policy %s is incomplete; the estimator cannot use it.", policy.pk)
-        context["policy"] = None
-        return context
-    year = year_to_date(data)
-    settlement = settle(
-        policy=terms,
-        situation=situation,
-        level=FacilityLevel(data["level"]),
-        lines=bill_lines(data),
-        year=year,
-    )
-    context.update(
-        terms=terms,
-        settlement=settlement,
-        reduction=terms.reduction_for(situation),
-        cap_left=max(terms.annual_cap - year.fund_paid, Decimal(0)),
-        paid_bands=[band for band in settlement.bands if band.amount],
-    )
-    return context
-
-
-def member_kind(scheme: str, member_status: str) -> str:
-    """'职工基本医疗保险（退休）', '城乡居民基本医疗保险'."""
-    label = str(Scheme(scheme).label)
-    if member_status:
-        label += f"（{MemberStatus(member_status).label}）"
-    return label
+    return render(request, template, {"form": form, "estimate": found})
 
 
 # --- my settlements -------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _partial(request: HtmxHttpRequest, template: str, fragment: str) -> str:
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{fragment}"
-    return template
-
-
 @require_GET
-@vary_on_headers("HX-Request")
-def settlement_list(request: HtmxHttpRequest) -> HttpResponse:
+def settlement_list(request: PortalRequest) -> HttpResponse:
     """The person's cross-province settlements, a year at a time, with every
     year's totals and this year's annual caps used and left."""
-    user = _user(request)
-    mine = Settlement.objects.visible_to(user).filter(person=subject_of(request))
+    mine = Settlement.objects.visible_to(request.user).filter(person=request.subject)
     today = timezone.localdate()
     years = list(
         mine.annotate(year=ExtractYear("discharge_date"))
@@ -160,13 +79,7 @@ def settlement_list(request: HtmxHttpRequest) -> HttpResponse:
         )
         .order_by("-year")
     )
-    known = [row["year"] for row in years]
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = known[0] if known else today.year
-    if year not in known and known:
-        year = known[0]
+    year = _chosen_year(request.GET.get("year", ""), [row["year"] for row in years], today.year)
     settlements = (
         mine.in_year(year)
         .select_related("treatment_city__parent")
@@ -177,14 +90,26 @@ def settlement_list(request: HtmxHttpRequest) -> HttpResponse:
         "years": years,
         "year": year,
         "settlements": settlements,
-        "caps": services.cap_use(user, year=today.year, on=today),
+        "caps": services.cap_use(request.subject, year=today.year, on=today),
         "this_year": today.year,
     }
-    return render(request, _partial(request, "claims/settlement_list.html", "results"), context)
+    return render(request, partial(request, "claims/settlement_list.html", "results"), context)
+
+
+def _chosen_year(value: str, known: list[int], this_year: int) -> int:
+    """The year asked for if it has records; else the latest that has (this
+    year when there are none)."""
+    try:
+        year = int(value)
+    except ValueError:
+        year = known[0] if known else this_year
+    if year not in known and known:
+        year = known[0]
+    return year
 
 
 @require_GET
-def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_detail(request: PortalRequest, pk: int) -> HttpResponse:
     settlement = get_object_or_404(
         Settlement.objects.visible_to(request.user).select_related(
             "treatment_city__parent", "insured_region__region__parent"
@@ -222,34 +147,43 @@ BANK_SESSION_KEY = "claims:bank:{token}"
 
 
 @require_GET
-def reimbursement_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def reimbursement_list(request: PortalRequest) -> HttpResponse:
     applications = (
-        Reimbursement.objects.visible_to(user)
-        .filter(person=subject_of(request))
+        Reimbursement.objects.visible_to(request.user)
+        .filter(person=request.subject)
         .select_related("treatment_city__parent")
         .order_by("-submitted_at")
+    )
+    unclaimed = (
+        services.visible_settlements_without_claim(request.user)
+        .filter(person=request.subject)
+        .select_related("treatment_city__parent")
+        .order_by("-discharge_date")
     )
     return render(
         request,
         "claims/reimbursement_list.html",
-        {
-            "applications": applications,
-            "unclaimed": services.visible_settlements_without_claim(user)
-            .select_related("treatment_city__parent")
-            .order_by("-discharge_date"),
-        },
+        {"applications": applications, "unclaimed": unclaimed},
     )
 
 
-def _token(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value or ""))
-    except ValueError:
-        return None
+@require_http_methods(["GET", "POST"])
+def reimbursement_new(request: PortalRequest) -> HttpResponse:
+    """The claim form. Its token makes submitting idempotent; files and the
+    bank account that passed their checks are kept while the rest is fixed."""
+    if request.subject.pk != request.user.pk:
+        # The money goes to the insured person's own bank account: they apply themselves.
+        return render(request, "claims/reimbursement_self_only.html", {"subject": request.subject})
+    settlement = _claimed_settlement(request)
+    if not request.user.insured_region_id or not request.user.scheme:
+        return render(request, "claims/reimbursement_unavailable.html")
+    if request.method == "POST":
+        return _post_claim(request, settlement)
+    form = ReimbursementForm(initial=_initial_from(settlement), person=request.user)
+    return _render_form(request, form, token=uuid.uuid4(), settlement=settlement)
 
 
-def _claimed_settlement(request: HttpRequest, user: User) -> Settlement | None:
+def _claimed_settlement(request: PortalRequest) -> Settlement | None:
     """The self-paid settlement the claim is for, when it came from one (a
     stranger's or an unknown number is a 404, like every other lookup)."""
     value = request.POST.get("settlement") if request.method == "POST" else None
@@ -258,10 +192,12 @@ def _claimed_settlement(request: HttpRequest, user: User) -> Settlement | None:
         return None
     if not str(value).isdigit() or len(str(value)) > 18:
         raise Http404
-    return get_object_or_404(services.visible_settlements_without_claim(user), pk=int(value))
+    unclaimed = services.visible_settlements_without_claim(request.user)
+    return get_object_or_404(unclaimed, pk=int(value))
 
 
 def _initial_from(settlement: Settlement | None) -> dict[str, Any]:
+    """The claim form filled in from a recorded self-paid stay."""
     if settlement is None:
         return {}
     return {
@@ -276,93 +212,87 @@ def _initial_from(settlement: Settlement | None) -> dict[str, Any]:
     }
 
 
-@require_http_methods(["GET", "POST"])
-def reimbursement_new(request: HttpRequest) -> HttpResponse:
-    if subject_of(request).pk != request.user.pk:
-        # The money goes to the insured person's own bank account: they apply themselves.
-        return render(
-            request, "claims/reimbursement_self_only.html", {"subject": subject_of(request)}
-        )
-    """The claim form. Its token makes submitting idempotent; files and the
-    bank account that passed their checks are kept while the rest is fixed."""
-    user = _user(request)
-    settlement = _claimed_settlement(request, user)
-    if not user.insured_region_id or not user.scheme:
-        return render(request, "claims/reimbursement_unavailable.html")
-    if request.method == "GET":
-        token = uuid.uuid4()
-        form = ReimbursementForm(initial=_initial_from(settlement), person=user)
-        return _render_form(request, form, token=token, settlement=settlement)
+def _token(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value or ""))
+    except ValueError:
+        return None
 
-    posted = _token(request.POST.get("token"))
-    expired = posted is None
+
+def _post_claim(request: PortalRequest, settlement: Settlement | None) -> HttpResponse:
+    """A posted claim form: an application already made with its token is
+    shown; otherwise the form is checked, what passed is kept, and a valid
+    claim is submitted."""
+    posted = _token(request.POST.get("token"))  # None: missing or broken, the page expired
     token = posted or uuid.uuid4()
-    done = Reimbursement.objects.visible_to(user).filter(submission_token=token).first()
+    done = Reimbursement.objects.visible_to(request.user).filter(submission_token=token).first()
     if done is not None:  # a double click or a retried POST
         return redirect("claims:reimbursement", reference=done.reference)
-    key = BANK_SESSION_KEY.format(token=token)
-    kept_account = str(request.session.get(key, ""))
-    pending = services.pending_documents(owner=user, token=token)
-    form = ReimbursementForm(
-        request.POST,
-        request.FILES,
-        person=user,
-        kept_account=kept_account,
-        pending_kinds=frozenset(pending.values_list("kind", flat=True)),
-    )
-    valid = form.is_valid()
-    for kind, upload, content_type in form.checked_uploads():
-        services.store_upload(
-            owner=user, token=token, kind=kind, upload=upload, content_type=content_type
-        )
-    if form.account:
-        request.session[key] = form.account
+    form = _checked_form(request, token=token)
     if request.POST.get("_refresh"):
         # No JavaScript: the province was chosen; show its cities, judge nothing yet.
         form = ReimbursementForm(
-            initial=request.POST.dict(), person=user, kept_account=form.account or kept_account
+            initial=request.POST.dict(),
+            person=request.user,
+            kept_account=form.account or form.kept_account,
         )
-        return _render_form(request, form, token=token, settlement=settlement)
-    if valid and expired:
+    elif form.is_valid() and posted is None:
         form.add_error(None, _("页面已过期，请核对后再提交一次。"))
-    elif valid:
-        data = form.cleaned_data
-        claim = services.Claim(
-            visit=services.Visit(
-                city_code=data["treatment_city"],
-                facility_name=data["facility_name"],
-                facility_level=FacilityLevel(data["facility_level"]),
-                care_type=CareType(data["care_type"]),
-                admission_date=data["admission_date"],
-                discharge_date=data["discharge_date"],
-            ),
-            reason=data["reason"],
-            note=data["note"],
-            lines=form.bill(),
-            bank_name=data["bank_name"],
-            bank_account=data["bank_account"],
-            settlement=settlement,
-        )
-        try:
-            reimbursement = services.submit_reimbursement(person=user, token=token, claim=claim)
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
-            request.session.pop(key, None)
-            messages.success(request, _("申请已提交。审核进度会显示在这里。"))
-            return redirect("claims:reimbursement", reference=reimbursement.reference)
+    elif form.is_valid():
+        return _submit(request, form, token=token, settlement=settlement)
     return _render_form(request, form, token=token, settlement=settlement)
 
 
-def _render_form(
-    request: HttpRequest,
+def _checked_form(request: PortalRequest, *, token: uuid.UUID) -> ReimbursementForm:
+    """The posted form, validated. Files and the bank account that passed
+    their checks are kept under the token (the account in the session), so
+    the person need not give them again while fixing the rest."""
+    key = BANK_SESSION_KEY.format(token=token)
+    pending = services.pending_documents(owner=request.user, token=token)
+    form = ReimbursementForm(
+        request.POST,
+        request.FILES,
+        person=request.user,
+        kept_account=str(request.session.get(key, "")),
+        pending_kinds=frozenset(pending.values_list("kind", flat=True)),
+    )
+    form.is_valid()  # each field is judged on its own: what passed is kept below
+    for kind, upload, content_type in form.checked_uploads():
+        services.store_upload(
+            owner=request.user, token=token, kind=kind, upload=upload, content_type=content_type
+        )
+    if form.account:
+        request.session[key] = form.account
+    return form
+
+
+def _submit(
+    request: PortalRequest,
     form: ReimbursementForm,
     *,
     token: uuid.UUID,
     settlement: Settlement | None,
 ) -> HttpResponse:
-    user = _user(request)
+    """Make the application; a refusal by the service is shown on the form."""
+    claim = form.claim(settlement=settlement)
+    try:
+        reimbursement = services.submit_reimbursement(person=request.user, token=token, claim=claim)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_form(request, form, token=token, settlement=settlement)
+    request.session.pop(BANK_SESSION_KEY.format(token=token), None)
+    messages.success(request, _("申请已提交。审核进度会显示在这里。"))
+    return redirect("claims:reimbursement", reference=reimbursement.reference)
+
+
+def _render_form(
+    request: PortalRequest,
+    form: ReimbursementForm,
+    *,
+    token: uuid.UUID,
+    settlement: Settlement | None,
+) -> HttpResponse:
     kept = form.kept_account or form.account
     return render(
         request,
@@ -371,13 +301,13 @@ def _render_form(
             "form": form,
             "token": token,
             "settlement": settlement,
-            "pending": services.pending_documents(owner=user, token=token),
+            "pending": services.pending_documents(owner=request.user, token=token),
             "kept_account": mask_bank_account(kept) if kept else "",
         },
     )
 
 
-def _visible_reimbursement(request: HttpRequest, reference: str) -> Reimbursement:
+def _visible_reimbursement(request: PortalRequest, reference: str) -> Reimbursement:
     return get_object_or_404(
         Reimbursement.objects.visible_to(request.user).select_related(
             "treatment_city__parent", "insured_region__region__parent", "settlement"
@@ -387,7 +317,7 @@ def _visible_reimbursement(request: HttpRequest, reference: str) -> Reimbursemen
 
 
 @require_GET
-def reimbursement_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def reimbursement_detail(request: PortalRequest, reference: str) -> HttpResponse:
     reimbursement = _visible_reimbursement(request, reference)
     breakdown = reimbursement.breakdown or {}
     return render(
@@ -433,7 +363,7 @@ def _progress(reimbursement: Reimbursement) -> list[dict[str, Any]]:
 
 
 @require_GET
-def reimbursement_document(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def reimbursement_document(request: PortalRequest, reference: str, pk: int) -> FileResponse:
     reimbursement = _visible_reimbursement(request, reference)
     document = get_object_or_404(reimbursement.documents, pk=pk)
     return document_response(document)

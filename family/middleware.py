@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
@@ -35,12 +34,3 @@ class ActingForMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.subject = SimpleLazyObject(lambda: resolve_subject(request))  # type: ignore[attr-defined]
         return self.get_response(request)
-
-
-def subject_of(request: HttpRequest) -> User:
-    """The person whose records a logged-in request shows."""
-    subject: Any = getattr(request, "subject", None)
-    if subject is None or not isinstance(subject, User | SimpleLazyObject):
-        assert isinstance(request.user, User)
-        return request.user
-    return subject  # type: ignore[no-any-return]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from decimal import Decimal
@@ -9,7 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from claims.choices import CareType
+from claims import services
+from claims.choices import CareType, CatalogueClass
+from claims.engine import BillLine, YearToDate
 from portal.models import Scheme, User
 from tests.claims.factories import make_policy
 
@@ -255,3 +258,57 @@ def test_an_estimate_takes_a_handful_of_queries(
 ) -> None:
     with django_assert_max_num_queries(5):
         client.get(URL, query())
+
+
+# --- the estimate service ------------------------------------------------------------
+
+
+def estimate(**overrides: Any) -> services.Estimate:
+    fields: dict[str, Any] = {
+        "insured_region_id": "340100",
+        "scheme": "employee",
+        "member_status": "retired",
+        "situation": "referral",
+        "care_type": "inpatient",
+        "level": "3",
+        "lines": [
+            BillLine(Decimal("20000.00"), CatalogueClass.A),
+            BillLine(Decimal("10000.00"), CatalogueClass.B, Decimal(10)),
+            BillLine(Decimal("2000.00"), CatalogueClass.C),
+        ],
+        "year": YearToDate(
+            deductible_met=Decimal("0.00"), fund_paid=Decimal("60000.00"), admissions=0
+        ),
+        "on": dt.date(2026, 6, 1),
+    }
+    fields.update(overrides)
+    return services.estimate(**fields)
+
+
+def test_the_service_settles_the_bill_under_the_policy_in_force() -> None:
+    found = estimate()
+    assert found.policy is not None and found.terms is not None and found.settlement is not None
+    # 28,000 above the deductible at 80 − 10 = 70%.
+    assert found.settlement.fund == Decimal("19600.00")
+    assert found.reduction == Decimal(10)
+    assert found.cap_left == Decimal("40000.00")  # 100,000 − 60,000 paid this year
+    assert [band.amount for band in found.paid_bands] == [Decimal("28000.00")]
+    assert found.member_kind == "职工基本医疗保险（退休）"
+
+
+def test_the_service_finds_no_policy_before_it_takes_effect() -> None:
+    found = estimate(on=dt.date(2025, 12, 31))  # the policy starts on 1 January 2026
+    assert found.policy is None and found.settlement is None and found.paid_bands == ()
+    assert found.insured_region.pk == "340100"
+
+
+def test_the_service_ignores_a_residents_member_status() -> None:
+    make_policy(scheme=Scheme.RESIDENT, member_status="", deductible=Decimal(800))
+    found = estimate(scheme="resident", member_status="retired")
+    assert found.policy is not None and found.policy.scheme == Scheme.RESIDENT
+    assert found.member_kind == "城乡居民基本医疗保险"
+
+
+def test_the_service_takes_three_queries(django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(3):  # the region, the policy, its bands
+        estimate()
