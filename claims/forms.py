@@ -3,11 +3,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +23,13 @@ from claims.choices import (
 from claims.engine import BillLine, YearToDate
 from claims.models import DocumentKind, Settlement
 from filings import forms as filing_forms
-from portal.models import InsuranceRegion, MemberStatus, Region, Scheme, User
+from portal.forms import (
+    clean_member_status,
+    destination_choices,
+    pooling_region_choices,
+    province_then_city,
+)
+from portal.models import MemberStatus, Scheme, User
 from portal.uploads import check_upload
 
 MAX_AMOUNT = Decimal(10_000_000)  # per catalogue class: far above any one bill
@@ -107,21 +112,6 @@ def check_amounts(form: forms.Form) -> None:
         form.add_error("amount_a", _("请至少填写一项费用。"))
     if data.get("amount_b") and data.get("b_share") is None and "b_share" not in form.errors:
         form.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
-
-
-def province_choices() -> list[tuple[str, str]]:
-    return list(Region.objects.provinces().values_list("code", "name"))
-
-
-def city_choices(province: str) -> list[tuple[str, str]]:
-    """Pooling regions of a province (新疆生产建设兵团 is its own)."""
-    if not province:
-        return []
-    return list(
-        InsuranceRegion.objects.filter(Q(region__parent_id=province) | Q(region_id=province))
-        .order_by("region_id")
-        .values_list("region_id", "region__name")
-    )
 
 
 class EstimateForm(forms.Form):
@@ -229,24 +219,21 @@ class EstimateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        province_field = cast(forms.ChoiceField, self.fields["province"])
-        province_field.choices = [("", _("请选择省份")), *province_choices()]
-        province_field.widget.attrs.update(
-            {
+        # The province swaps the whole city field (its label says which
+        # pooling regions), through the estimator's own URL.
+        cities = province_then_city(
+            self,
+            city="region",
+            cities=pooling_region_choices,
+            htmx={
                 "hx-get": reverse_lazy("claims:estimate"),
                 "hx-trigger": "change",
                 "hx-target": "#region-field",
                 "hx-swap": "outerHTML",
                 "hx-include": "[name=province]",
                 "hx-vals": '{"update_region": "1"}',
-            }
+            },
         )
-        source = self.data if self.is_bound else self.initial
-        province = str(source.get("province") or "")
-        cities = city_choices(province) if province.isdigit() and len(province) == 6 else []
-        region_field = cast(forms.ChoiceField, self.fields["region"])
-        placeholder = _("请选择城市") if cities else _("请先选择省份")
-        region_field.choices = [("", placeholder), *cities]
         if len(cities) == 1 and not self.is_bound:
             # A municipality is its own (and only) pooling region.
             self.initial["region"] = cities[0][0]
@@ -254,14 +241,9 @@ class EstimateForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        data = self.cleaned_data
-        scheme = data.get("scheme")
-        if scheme == Scheme.EMPLOYEE and not data.get("member_status"):
-            self.add_error("member_status", _("职工医保请选择在职或退休。"))
-        elif scheme:
-            data["member_status"] = "" if scheme != Scheme.EMPLOYEE else data["member_status"]
+        clean_member_status(self)
         check_amounts(self)
-        return data
+        return self.cleaned_data
 
     def bill(self) -> list[BillLine]:
         return bill_lines(self.cleaned_data)
@@ -508,24 +490,12 @@ class ReimbursementForm(forms.Form):
         self.person = person
         self.kept_account = kept_account
         self.pending_kinds = pending_kinds
-        source = self.data if self.is_bound else self.initial
-        province = str(source.get("province") or "")
-        province_field = cast(forms.ChoiceField, self.fields["province"])
-        province_field.choices = [("", _("请选择省份")), *filing_forms.province_choices()]
-        # htmx: choosing a province swaps in its cities (the filings endpoint);
-        # without JavaScript a button next to it redraws the form.
-        province_field.widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("filings:cities"),
-                "hx-target": "#id_treatment_city",
-                "hx-swap": "innerHTML",
-                "hx-trigger": "change",
-            }
+        province_then_city(
+            self,
+            city="treatment_city",
+            cities=destination_choices,
+            htmx=filing_forms.cities_htmx("#id_treatment_city"),
         )
-        cities = filing_forms.city_choices(province) if province else []
-        city_field = cast(forms.ChoiceField, self.fields["treatment_city"])
-        placeholder = _("请选择城市") if cities else _("请先选择省份")
-        city_field.choices = [("", placeholder), *cities]
         today = timezone.localdate().isoformat()
         for name in ("admission_date", "discharge_date"):
             self.fields[name].widget.attrs["max"] = today

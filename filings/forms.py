@@ -4,13 +4,13 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.urls import reverse
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings import rules
 from filings.models import DocumentKind, FilingCategory, FilingGroup
-from portal.forms import DateInput
+from portal.forms import DateInput, destination_choices, province_then_city
 from portal.idnumbers import validate_mobile
 from portal.models import Region
 from portal.uploads import check_upload
@@ -53,20 +53,15 @@ class CategoryForm(forms.Form):
     )
 
 
-def province_choices() -> list[tuple[str, str]]:
-    return [(r.code, r.name) for r in Region.objects.provinces().order_by("code")]
-
-
-def city_choices(province: str | None) -> list[tuple[str, str]]:
-    """The destination cities of `province` (every one when None). Anything
-    that is not a six-digit code has none: the value comes straight from the
-    request, and a NUL byte in it made PostgreSQL fail the page."""
-    cities = Region.objects.destinations().order_by("code")
-    if province is not None:
-        if not (len(province) == 6 and province.isascii() and province.isdigit()):
-            return []
-        cities = cities.filter(parent_id=province)
-    return [(r.code, r.name) for r in cities]
+def cities_htmx(target: str) -> dict[str, Any]:
+    """A province <select>'s attributes that swap `target`'s options for the
+    province's destination cities (filings:cities)."""
+    return {
+        "hx-get": reverse_lazy("filings:cities"),
+        "hx-target": target,
+        "hx-swap": "innerHTML",
+        "hx-trigger": "change",
+    }
 
 
 class DestinationForm(forms.Form):
@@ -82,29 +77,12 @@ class DestinationForm(forms.Form):
 
     def __init__(self, *args: Any, province: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # What was posted wins over the saved answer or the query string.
-        chosen = (
-            self.data.get("province") if self.is_bound else province or self.initial.get("province")
-        )
-        prov = self.fields["province"]
-        assert isinstance(prov, forms.ChoiceField)
-        prov.choices = [("", _("请选择省份")), *province_choices()]
-        # htmx: choosing a province swaps in its cities; without JavaScript a
-        # "show cities" button next to it reloads the page.
-        prov.widget.attrs.update(
-            {
-                "hx-get": reverse("filings:cities"),
-                "hx-target": "#id_destination",
-                "hx-swap": "innerHTML",
-                "hx-trigger": "change",
-            }
-        )
-        dest = self.fields["destination"]
-        assert isinstance(dest, forms.ChoiceField)
-        dest.choices = (
-            [("", _("请选择城市")), *city_choices(chosen or None)]
-            if chosen
-            else [("", _("请先选择省份"))]
+        province_then_city(
+            self,
+            city="destination",
+            cities=destination_choices,
+            htmx=cities_htmx("#id_destination"),
+            province=province,
         )
 
     def clean(self) -> dict[str, Any]:

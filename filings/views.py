@@ -30,7 +30,6 @@ from filings.forms import (
     EvidenceForm,
     StartDateForm,
     category_groups,
-    city_choices,
 )
 from filings.models import (
     Channel,
@@ -43,6 +42,7 @@ from filings.models import (
     settings_for,
 )
 from filings.pdf import render_filing_pdf
+from portal.forms import destination_choices
 from portal.http import HtmxRequest, PortalRequest, partial
 from portal.models import Region, User
 
@@ -314,7 +314,7 @@ def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
 def cities(request: HtmxRequest) -> HttpResponse:
     """The city <select> for a province (the htmx half of the cascade)."""
     province = request.GET.get("province", "")
-    options = city_choices(province) if province else []
+    options = destination_choices(province) if province else []
     return render(
         request,
         "filings/_city_options.html",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -8,6 +9,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sites.shortcuts import get_current_site
+from django.db.models import Q
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
 from django.utils.encoding import force_bytes
@@ -33,6 +35,73 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def is_region_code(value: str | None) -> bool:
+    """Six ASCII digits. Values come straight from the request: anything else
+    (a NUL byte made PostgreSQL fail the page) names no region."""
+    return value is not None and len(value) == 6 and value.isascii() and value.isdigit()
+
+
+def province_choices() -> list[tuple[str, str]]:
+    return list(Region.objects.provinces().order_by("code").values_list("code", "name"))
+
+
+def destination_choices(province: str | None) -> list[tuple[str, str]]:
+    """The destination cities (备案地) of `province`; every one when None."""
+    cities = Region.objects.destinations().order_by("code")
+    if province is not None:
+        if not is_region_code(province):
+            return []
+        cities = cities.filter(parent_id=province)
+    return list(cities.values_list("code", "name"))
+
+
+def pooling_region_choices(province: str | None) -> list[tuple[str, str]]:
+    """The pooling regions (统筹地区) of `province`; 新疆生产建设兵团 is its own."""
+    if not is_region_code(province):
+        return []
+    return list(
+        InsuranceRegion.objects.filter(Q(region__parent_id=province) | Q(region_id=province))
+        .order_by("region_id")
+        .values_list("region_id", "region__name")
+    )
+
+
+def province_then_city(
+    form: forms.Form,
+    *,
+    city: str,
+    cities: Callable[[str], list[tuple[str, str]]],
+    htmx: dict[str, Any],
+    province: str | None = None,
+) -> list[tuple[str, str]]:
+    """Fill a form's `province` <select> and the `city` <select> under it.
+
+    With htmx, choosing a province fetches its cities (`htmx`: the province
+    select's hx-* attributes); without JavaScript a button next to it posts
+    the form again and the cities come from here. What was posted wins over
+    `province` (a query string) and the initial answer. Returns the cities."""
+    source = form.data if form.is_bound else form.initial
+    chosen = str(source.get("province") or (province if not form.is_bound else "") or "")
+    province_field = cast(forms.ChoiceField, form.fields["province"])
+    province_field.choices = [("", _("请选择省份")), *province_choices()]
+    province_field.widget.attrs.update(htmx)
+    options = cities(chosen) if chosen else []
+    city_field = cast(forms.ChoiceField, form.fields[city])
+    city_field.choices = [("", _("请选择城市") if options else _("请先选择省份")), *options]
+    return options
+
+
+def clean_member_status(form: forms.BaseForm) -> None:
+    """职工医保 members are 在职 or 退休 (their ratios differ, domain.md);
+    居民医保 members have no such status."""
+    data = form.cleaned_data
+    scheme = data.get("scheme")
+    if scheme == Scheme.EMPLOYEE and not data.get("member_status"):
+        form.add_error("member_status", _("职工医保请选择在职或退休。"))
+    elif scheme and scheme != Scheme.EMPLOYEE:
+        data["member_status"] = ""
 
 
 def insurance_region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -127,11 +196,7 @@ class RegistrationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        scheme = data.get("scheme")
-        if scheme == Scheme.EMPLOYEE and not data.get("member_status"):
-            self.add_error("member_status", _("职工医保请选择在职或退休。"))
-        elif scheme and scheme != Scheme.EMPLOYEE:
-            data["member_status"] = ""
+        clean_member_status(self)
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("两次输入的密码不一致。"))
