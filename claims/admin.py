@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -597,12 +598,10 @@ class ReimbursementAdmin(AuditedAdmin):
     def start_review_selected(
         self, request: HttpRequest, queryset: QuerySet[Reimbursement]
     ) -> None:
-        done = 0
-        for reimbursement in queryset.filter(status=ReimbursementStatus.SUBMITTED):
-            services.start_review(reimbursement, by=_actor(request))
-            done += 1
+        done, skipped = _step_each(
+            queryset, ReimbursementStatus.SUBMITTED, services.start_review, by=_actor(request)
+        )
         self.message_user(request, _("已开始审核 %(n)d 份申请。") % {"n": done}, messages.SUCCESS)
-        skipped = queryset.exclude(status=ReimbursementStatus.SUBMITTED).count()
         if skipped:
             self.message_user(
                 request, _("%(n)d 份不是待审核状态，已跳过。") % {"n": skipped}, messages.WARNING
@@ -610,16 +609,30 @@ class ReimbursementAdmin(AuditedAdmin):
 
     @admin.action(description=_("标记所选申请为已支付"), permissions=["change"])
     def mark_paid_selected(self, request: HttpRequest, queryset: QuerySet[Reimbursement]) -> None:
-        done = 0
-        for reimbursement in queryset.filter(status=ReimbursementStatus.APPROVED):
-            services.mark_paid(reimbursement, by=_actor(request))
-            done += 1
+        done, skipped = _step_each(
+            queryset, ReimbursementStatus.APPROVED, services.mark_paid, by=_actor(request)
+        )
         self.message_user(request, _("已支付 %(n)d 份申请。") % {"n": done}, messages.SUCCESS)
-        skipped = queryset.exclude(status=ReimbursementStatus.APPROVED).count()
         if skipped:
             self.message_user(
                 request, _("%(n)d 份不是审核通过状态，已跳过。") % {"n": skipped}, messages.WARNING
             )
+
+
+def _step_each(
+    queryset: QuerySet[Reimbursement],
+    status: str,
+    step: Callable[..., object],
+    *,
+    by: User,
+) -> tuple[int, int]:
+    """Take each selected application in `status` one step on; how many
+    were moved, and how many were skipped for being in another status."""
+    done = 0
+    for reimbursement in queryset.filter(status=status):
+        step(reimbursement, by=by)
+        done += 1
+    return done, queryset.exclude(status=status).count()
 
 
 def _actor(request: HttpRequest) -> User:
