@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from family.records import PersonRecord, PersonRecordQuerySet
-from filings import rules
+from filings import coverage, rules
 from portal.idnumbers import mask_id_number
 from portal.models import InsuranceRegion, Region
 from portal.ranges import DateRange
@@ -376,7 +376,31 @@ class Filing(PersonRecord):
 
     @property
     def covers_today(self) -> bool:
-        return self.covers(timezone.localdate())
+        """An inpatient admission today, at any networked hospital of the
+        destination city, is settled directly: the one coverage rule
+        (filings.coverage) asked with this filing alone."""
+        today = timezone.localdate()
+        destination = self.destination_id
+        question = coverage.Question(
+            day=today,
+            care=coverage.Care.INPATIENT,
+            place=coverage.Place(city=destination, province=f"{destination[:2]}0000"),
+            insured_province=f"{self.insured_region_id[:2]}0000",
+            filings=(self.facts(),),
+        )
+        return coverage.coverage(question).direct
+
+    def facts(self) -> coverage.FilingFacts:
+        """This filing as the coverage rule reads it."""
+        return coverage.FilingFacts(
+            reference=self.reference,
+            category=self.category,
+            destination=self.destination_id,
+            start=self.start_date,
+            last_day=self.last_day,
+            status=self.status,
+            commitment_pending=not self.two_way,
+        )
 
     def state(self, today: dt.date | None = None) -> str:
         """Status as a person reads it; 'expired' follows from the dates, so it

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "facilities",
     "chronic",
     "notices",
+    "admissions",
     # Demo data and benchmark commands (make run, make bench); no product code.
     "demo",
     "portal.admin_apps.PortalAdminConfig",

@@ -50,6 +50,7 @@ urlpatterns = [
     path("verify/<str:reference>/", filing_views.verify, name="verify"),
     path("facilities/", include("facilities.urls", namespace="facilities")),
     path("chronic/", include("chronic.urls", namespace="chronic")),
+    path("coverage/", include("admissions.urls", namespace="admissions")),
     path("", include("notices.urls", namespace="notices")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
