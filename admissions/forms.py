@@ -44,7 +44,7 @@ class CoverageForm(forms.Form):
         },
     )
     facility = forms.CharField(
-        label=_("医院或药店编码（可不填）"),
+        label=_("医院或药店编码"),
         required=False,
         max_length=20,
         help_text=_(
@@ -73,6 +73,7 @@ class CoverageForm(forms.Form):
         disease_field = self.fields["disease"]
         assert isinstance(disease_field, forms.ChoiceField)
         disease_field.choices = [("", _("请选择病种")), *((d.code, d.name) for d in diseases)]
+        disease_field.conditional = True  # type: ignore[attr-defined]  # needed for chronic care only
         self.facility_found: Facility | None = None
 
     def clean_day(self) -> dt.date:
