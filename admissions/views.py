@@ -17,8 +17,9 @@ from chronic.models import ChronicDisease
 from facilities.models import Facility
 from filings.coverage import Action, Care, Coverage
 from filings.models import Filing
+from portal.forms import is_region_code
 from portal.http import HtmxRequest, partial
-from portal.models import User
+from portal.models import Region, User
 
 
 @login_not_required
@@ -75,6 +76,10 @@ def _filled_in(query: QueryDict) -> dict[str, Any] | None:
         if facility is not None:
             data.setdefault("province", facility.city.province_code)
             data["city"] = facility.city_id
+    city = str(data.get("city") or "")
+    if city and not data.get("province"):
+        region = Region.objects.filter(code=city).first() if is_region_code(city) else None
+        data["province"] = region.province_code if region else ""
     data.setdefault("day", timezone.localdate().isoformat())
     data.setdefault("care", Care.INPATIENT.value)
     return data

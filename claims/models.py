@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pghistory
 from django.conf import settings
@@ -461,6 +462,19 @@ class Settlement(PersonRecord):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def coverage_query(self) -> str:
+        """ "Why was this stay not settled directly?" as the coverage page
+        (/coverage/) reads the question: the admission day, the city, the care."""
+        return urlencode(
+            {
+                "day": self.admission_date.isoformat(),
+                "city": self.treatment_city_id,
+                "care": self.care_type,
+                "paid": "1",
+            }
+        )
 
     @property
     def needs_assisted_review(self) -> bool:

@@ -187,3 +187,16 @@ def test_the_page_the_filing_card_and_the_facility_page_agree(
     assert (YES in fragment) == direct
     page = client.get(reverse("facilities:detail", args=[hospital.code])).content.decode()
     assert f"{PAGE}?facility={hospital.code}&amp;care=inpatient&amp;embedded=1" in page
+
+
+def test_a_settlement_paid_in_full_asks_the_same_rule_why(client: Client, retiree: User) -> None:
+    from tests.claims.factories import make_settlement
+
+    settlement = make_settlement(retiree, direct=False)
+    client.force_login(retiree)
+    page = client.get(reverse("claims:settlement", args=[settlement.pk])).content.decode()
+    assert "为什么没有直接结算" in page
+    query = settlement.coverage_query
+    assert f"{PAGE}?{query.replace('&', '&amp;')}&amp;embedded=1" in page
+    answer = client.get(f"{PAGE}?{query}", headers={"HX-Request": "true"}).content.decode()
+    assert 'data-reason="no_filing"' in answer and 'data-reason="file_then_claim"' in answer
