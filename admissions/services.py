@@ -130,10 +130,7 @@ def _reduction(
         care_type=asked.care.value,
         on=asked.day,
     )
-    if policy is None:
-        return None
-    try:
-        terms = policy.terms()
-    except ValueError:
+    terms = claim_services.usable_terms(policy)
+    if terms is None:
         return None
     return terms.reduction_for(claim_services.situation_for(temporary[0].category))

@@ -84,6 +84,18 @@ def policy_for(
     )
 
 
+def usable_terms(policy: Policy | None) -> engine.PolicyTerms | None:
+    """A policy's terms for the engine; None without a policy, or when staff
+    left it incomplete (logged: nothing can be computed from it)."""
+    if policy is None:
+        return None
+    try:
+        return policy.terms()
+    except ValueError:
+        logger.warning("Policy %s is incomplete; nothing can be settled under it.", policy.pk)
+        return None
+
+
 def year_to_date(
     *,
     person_id_number: str,
@@ -232,12 +244,8 @@ def estimate(
         care_type=care_type,
         on=on,
     )
-    if policy is None:
-        return found
-    try:
-        terms = policy.terms()
-    except ValueError:
-        logger.warning("Policy %s is incomplete; the estimator cannot use it.", policy.pk)
+    terms = usable_terms(policy)
+    if policy is None or terms is None:
         return found
     settlement = engine.settle(
         policy=terms,
@@ -651,11 +659,8 @@ def assess(reimbursement: Reimbursement) -> Assessment | None:
         care_type=reimbursement.care_type,
         on=reimbursement.discharge_date,
     )
-    if policy is None:
-        return None
-    try:
-        terms = policy.terms()
-    except ValueError:
+    terms = usable_terms(policy)
+    if policy is None or terms is None:
         return None
     situation = engine_situation(reimbursement.situation)
     year = year_to_date(
