@@ -163,15 +163,13 @@ class FilingQuerySet(PersonRecordQuerySet["Filing"]):
         )
 
     def overdue(self, today: dt.date | None = None) -> FilingQuerySet:
-        """Online filings still waiting after the next working day ended
-        (Filing.is_overdue, as a query): submitted before the last working
-        day before today."""
+        """Filings still waiting after the next working day ended, whatever
+        their channel (Filing.is_overdue, as a query): submitted before the
+        last working day before today."""
         today = today or timezone.localdate()
         cutoff = rules.last_working_day_before(today)
         start_of_cutoff = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-        return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff).exclude(
-            channel=Channel.LOCAL
-        )
+        return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff)
 
     def overlapping(self, *, group: str, start: dt.date, end: dt.date | None) -> FilingQuerySet:
         qs = self.filter(group=group).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
@@ -445,7 +443,10 @@ class Filing(PersonRecord):
         return self.submitted_at
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        if self.status != Status.SUBMITTED or self.channel == Channel.LOCAL:
+        """Waiting past the next working day (domain.md, Processing time). A
+        counter filing is settled on the spot, so one still under review is
+        late too: the channel does not excuse it."""
+        if self.status != Status.SUBMITTED:
             return False
         today = today or timezone.localdate()
         return today > rules.next_working_day_end(timezone.localdate(self.submitted_at))
