@@ -8,11 +8,11 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import rules
+from filings import rules, services
 from filings.models import DocumentKind, FilingCategory, FilingGroup
 from portal.forms import DateInput, destination_choices, province_then_city
 from portal.idnumbers import validate_mobile
-from portal.models import Region
+from portal.models import InsuranceRegion, Region
 from portal.uploads import check_upload
 
 CATEGORY_HELP = {
@@ -75,8 +75,15 @@ class DestinationForm(forms.Form):
         error_messages={"required": _("请选择就医的城市。")},
     )
 
-    def __init__(self, *args: Any, province: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        province: str | None = None,
+        insured_region: InsuranceRegion | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.insured_region = insured_region
         province_then_city(
             self,
             city="destination",
@@ -88,7 +95,14 @@ class DestinationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         province, city = data.get("province"), data.get("destination")
-        if province and city and not Region.objects.filter(code=city, parent_id=province).exists():
+        insured = self.insured_region
+        if province and insured and not rules.is_cross_province(insured.province_code, province):
+            # Refused here, at the city step, not only on the check page.
+            chosen = Region.objects.get(code=province)
+            self.add_error("province", services.same_province_problem(chosen, insured))
+        elif (
+            province and city and not Region.objects.filter(code=city, parent_id=province).exists()
+        ):
             self.add_error("destination", _("这个城市不在所选省份，请重新选择。"))
         return data
 

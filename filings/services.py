@@ -24,7 +24,7 @@ from filings.models import (
     Status,
     settings_for,
 )
-from portal.models import Region, User
+from portal.models import InsuranceRegion, Region, User
 
 
 class DuplicateFiling(Exception):
@@ -109,6 +109,16 @@ class FilingRequest:
         )
 
 
+def same_province_problem(province: Region, insured: InsuranceRegion) -> str:
+    """Why a destination in the insured province is refused, in plain words:
+    this service files care in another province (跨省); care elsewhere in the
+    same province follows that province's own rules (rules.is_cross_province)."""
+    return _(
+        "%(province)s 与参保地 %(insured)s 在同一个省。跨省异地就医备案用于到外省就医；"
+        "在%(province)s的其他城市就医，按本省省内异地就医的规定办理，请咨询参保地医保经办机构。"
+    ) % {"province": province.name, "insured": insured}
+
+
 COMMITMENT_MONTHS = 6  # materials owed within six months of a commitment filing
 
 
@@ -122,13 +132,8 @@ def check_request(req: FilingRequest, *, person: User, today: dt.date) -> list[s
     elif person.insured_region and not rules.is_cross_province(
         person.insured_region.province_code, destination.province_code
     ):
-        problems.append(
-            _(
-                "%(city)s 与您的参保地在同一个省。本服务办理跨省就医备案，"
-                "省内异地就医请咨询参保地医保经办机构。"
-            )
-            % {"city": destination.full_name}
-        )
+        province = Region.objects.get(code=destination.province_code)
+        problems.append(same_province_problem(province, person.insured_region))
     earliest = rules.earliest_start(req.category, today, region_rules)
     if req.start_date < earliest:
         problems.append(_("开始日期不能早于 %(day)s。") % {"day": earliest.isoformat()})

@@ -175,7 +175,12 @@ def _step_form(step: str, request: PortalRequest, draft: FilingDraft, bound: boo
     if step == "destination":
         province = request.GET.get("province") if not bound else None
         initial = {**data, **({"province": province} if province else {})}
-        return DestinationForm(post, initial=initial, province=province or data.get("province"))
+        return DestinationForm(
+            post,
+            initial=initial,
+            province=province or data.get("province"),
+            insured_region=user.insured_region,
+        )
     if step == "dates":
         return StartDateForm(post, initial=data, earliest=_earliest(data, user))
     if step == "details":
@@ -442,6 +447,7 @@ def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
         form = ChangeForm(
             initial={**initial, "province": request.POST.get("province")},
             province=request.POST.get("province"),
+            insured_region=filing.insured_region,
         )
     else:
         province = request.GET.get("province")
@@ -449,6 +455,7 @@ def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
             request.POST or None,
             initial={**initial, **({"province": province} if province else {})},
             province=province,
+            insured_region=filing.insured_region,
         )
         if request.method == "POST" and form.is_valid():
             try:

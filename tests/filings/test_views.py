@@ -144,11 +144,13 @@ def test_a_same_province_destination_is_explained_on_the_check_page(
     client: Client, retiree: User
 ) -> None:
     client.force_login(retiree)
-    step(client, "category", {"category": "other"})
-    step(client, "destination", {"province": "340000", "destination": "340200"})
-    step(client, "dates", {"start_date": TODAY.isoformat()})
-    step(client, "details", {"contact_phone": "13955100001"})
-    step(client, "consent", {"accept": "on"})
+    walk_temporary(client)
+    # The city step refuses it now (the next test); a draft written before
+    # that, or before the person's insured region changed, still reaches the
+    # check page, which says it again.
+    draft = FilingDraft.objects.get()
+    draft.data = {**draft.data, "province": "340000", "destination": "340200"}
+    draft.save()
     check = client.get(reverse("filings:check")).content.decode()
     assert "同一个省" in check and "提交备案" not in check
 
@@ -502,3 +504,32 @@ def test_the_journey_step_titles_follow_the_chosen_language(client: Client, reti
     html = client.get(reverse("filings:step", args=["destination"])).content.decode()
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "去哪里就医" not in title
+
+
+def test_a_destination_in_the_insured_province_is_refused_at_the_city_step(
+    client: Client, retiree: User
+) -> None:
+    """跨省 means another province: 芜湖 is in 安徽 like her 合肥, so the city
+    step itself says so in plain words, before any later step (issue 16, item 7)."""
+    client.force_login(retiree)
+    step(client, "category", {"category": "other"})
+    response = step(client, "destination", {"province": "340000", "destination": "340200"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_province_error"' in html
+    assert "跨省异地就医备案用于到外省就医" in html and "合肥市" in html
+    assert "destination" not in FilingDraft.objects.get().data
+
+
+def test_a_change_to_a_city_in_the_insured_province_is_refused_on_the_form(
+    client: Client, retiree: User
+) -> None:
+    filing = make_filing(retiree, category=rules.Category.OTHER_TEMPORARY)
+    client.force_login(retiree)
+    response = client.post(
+        reverse("filings:change", args=[filing.reference]),
+        {"province": "340000", "destination": "340200", "contact_phone": "13955100009"},
+    )
+    assert response.status_code == 200
+    assert "跨省异地就医备案用于到外省就医" in response.content.decode()
+    assert Filing.objects.count() == 1
