@@ -275,6 +275,7 @@ def journey_step(request: PortalRequest, step: str) -> HttpResponse:
         "documents": draft.documents.all() if step == "evidence" else [],
         "data": data,
         "valid_until": _preview_valid_until(data, draft.person),
+        "change_lock_months": _change_lock_months(data, draft.person),
         "subject": draft.person,
     }
     return render(request, f"filings/step_{step}.html", context)
@@ -312,6 +313,16 @@ def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
     if not category or not start:
         return None
     return rules.valid_until(category, start, settings_for(user.insured_region_id or "").as_rules())
+
+
+def _change_lock_months(data: dict[str, Any], person: User) -> int:
+    """The insured region's lock on changing or cancelling a long-term
+    filing once it takes effect (22号文: at most six months); 0 for a
+    temporary filing or where there is none."""
+    category = data.get("category")
+    if not category or rules.group_of(category) is not rules.Group.LONG_TERM:
+        return 0
+    return settings_for(person.insured_region_id or "").change_lock_months
 
 
 @login_not_required
@@ -372,6 +383,7 @@ def journey_check(request: PortalRequest) -> HttpResponse:
             "existing": existing,
             "problems": problems,
             "documents": draft.documents.all(),
+            "change_lock_months": _change_lock_months(draft.data, user),
             "subject": user,
         },
     )

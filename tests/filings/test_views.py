@@ -533,3 +533,39 @@ def test_a_change_to_a_city_in_the_insured_province_is_refused_on_the_form(
     assert response.status_code == 200
     assert "跨省异地就医备案用于到外省就医" in response.content.decode()
     assert Filing.objects.count() == 1
+
+
+def walk_long_term(client: Client, category: str = "resident") -> None:
+    step(client, "category", {"category": category})
+    step(client, "destination", {"province": "310000", "destination": "310100"})
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    step(client, "details", {"contact_phone": "13955100001"})
+    step(client, "evidence", {"evidence": "commitment"})
+    step(client, "consent", {"accept": "on"})
+
+
+def test_the_regions_change_lock_is_said_before_a_long_term_filing_is_submitted(
+    client: Client, retiree: User, hefei: Any
+) -> None:
+    """22号文: a region may lock long-term filings against change or
+    cancellation for up to six months; the person reads its figure on the
+    consent page and the check page, before submitting (issue 16, item 8)."""
+    FilingSettings.objects.create(region=hefei, change_lock_months=3)
+    client.force_login(retiree)
+    walk_long_term(client)
+    consent = client.get(reverse("filings:step", args=["consent"])).content.decode()
+    check = client.get(reverse("filings:check")).content.decode()
+    for page in (consent, check):
+        assert "备案生效后 3 个月内不能变更或撤销" in page
+
+
+def test_no_lock_is_mentioned_for_a_temporary_filing_or_where_there_is_none(
+    client: Client, retiree: User, hefei: Any
+) -> None:
+    client.force_login(retiree)
+    walk_long_term(client)
+    assert "个月内不能变更或撤销" not in client.get(reverse("filings:check")).content.decode()
+    FilingSettings.objects.create(region=hefei, change_lock_months=3)
+    FilingDraft.objects.all().delete()
+    walk_temporary(client)
+    assert "个月内不能变更或撤销" not in client.get(reverse("filings:check")).content.decode()
