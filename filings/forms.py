@@ -232,6 +232,35 @@ class EvidenceForm(forms.Form):
         return data
 
 
+class MaterialsForm(forms.Form):
+    """Materials a commitment filing still owes, uploaded on its page: the
+    same checks as at filing (portal.uploads.check_upload)."""
+
+    kind = forms.ChoiceField(
+        label=_("材料类型"),
+        choices=DocumentKind.choices,
+        error_messages={"required": _("请选择材料类型。")},
+    )
+    file = forms.FileField(
+        label=_("选择文件"),
+        help_text=_("PDF、JPG 或 PNG，10 MB 以内。可以多次上传。"),
+        error_messages={
+            "required": _("请选择要上传的文件。"),
+            "empty": _("文件是空的，请重新选择。"),
+            "invalid": _("没有收到文件，请重新选择。"),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.content_type = ""
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        self.content_type = check_upload(upload)
+        return upload
+
+
 class ConsentForm(forms.Form):
     accept = forms.BooleanField(
         label=_("我已阅读并同意以上告知内容"),
@@ -254,5 +283,15 @@ class CancelForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("选填，例如：已回参保地居住。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=200,
+        required=False,
+        help_text=_("选填，例如：就医城市填错了。"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
