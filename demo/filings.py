@@ -9,15 +9,18 @@ import random
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from filings import rules
 from filings.models import (
     Channel,
+    DocumentKind,
     EventAction,
     FiledBy,
     Filing,
+    FilingDocument,
     FilingEvent,
     FilingSettings,
     Status,
@@ -144,8 +147,62 @@ def _retiree_history(retiree: User) -> None:
     )
 
 
+# A 1×1 PNG: the demo's uploaded residence permit.
+PERMIT_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63fccfc0500f000485018084a98c210000000049454e44ae426082"
+)
+
+
+def _materials_to_review() -> None:
+    """A long-term filing made on a personal commitment (个人承诺制) whose
+    materials were uploaded later: the reviewer finds it under 材料待审."""
+    person = User(
+        id_number=make_id_number("340102", dt.date(1956, 8, 21), 260),
+        full_name="赵桂芝",
+        mobile="13655100090",
+        insured_region_id="340100",
+        scheme=Scheme.EMPLOYEE,
+        member_status=MemberStatus.RETIRED,
+    )
+    person.set_unusable_password()
+    person.save()
+    filed = timezone.now() - dt.timedelta(days=40)
+    filing = _make(
+        person,
+        category=rules.Category.RETIRED_RESETTLEMENT,
+        destination_id="310100",
+        start_date=timezone.localdate(filed),
+        channel=Channel.QUICK,
+        filed_by_role=FiledBy.SELF,
+        filed_by=person,
+        status=Status.EFFECTIVE,
+        submitted_at=filed,
+        decided_at=filed,
+        commitment=True,
+        materials_due=rules.add_months(timezone.localdate(filed), 6),
+    )
+    document = FilingDocument(
+        filing=filing,
+        kind=DocumentKind.RESIDENCE_PERMIT,
+        original_name="居住证.png",
+        content_type="image/png",
+        size=len(PERMIT_PNG),
+        uploaded_by=person,
+    )
+    document.file.save("permit.png", ContentFile(PERMIT_PNG), save=True)
+    FilingEvent.objects.create(
+        filing=filing,
+        action=EventAction.MATERIALS_SUBMITTED,
+        actor=person,
+        actor_role=FiledBy.SELF,
+        note=document.original_name,
+    )
+
+
 def _review_queue() -> None:
     today = timezone.localdate()
+    _materials_to_review()
     for i, (name, category, destination, hours) in enumerate(QUEUE):
         person = User(
             id_number=make_id_number("340102", dt.date(1950 + i * 5, 3, 10 + i), 200 + i * 2),

@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Left, Right
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,6 +85,24 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset.overdue()  # type: ignore[attr-defined]
 
 
+class MaterialsFilter(admin.SimpleListFilter):
+    """Commitment filings (个人承诺制): uploaded materials to confirm, or
+    past the deadline with nothing uploaded."""
+
+    title = gettext_lazy("个人承诺材料")
+    parameter_name = "materials"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("review", _("材料待审")), ("overdue", _("逾期未补"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Filing]) -> QuerySet[Filing]:
+        if self.value() == "review":
+            return queryset.materials_to_review()  # type: ignore[attr-defined]
+        if self.value() == "overdue":
+            return queryset.materials_overdue()  # type: ignore[attr-defined]
+        return queryset
+
+
 class FilingEventInline(admin.TabularInline):
     model = FilingEvent
     extra = 0
@@ -106,10 +125,18 @@ class FilingDocumentInline(admin.TabularInline):
     model = FilingDocument
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("kind", "original_name", "content_type", "size", "uploaded_at")
+    fields = readonly_fields = ("open", "kind", "content_type", "size", "uploaded_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("文件"))
+    def open(self, obj: FilingDocument) -> str:
+        """A link to the file itself (FilingAdmin.document_view, region-scoped)."""
+        if obj.pk is None or obj.filing_id is None:
+            return "—"
+        url = reverse("admin:filings_filing_document", args=[obj.filing_id, obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj)
 
 
 class CounterFilingForm(forms.ModelForm):
@@ -197,6 +224,7 @@ class FilingAdmin(AuditedAdmin, ExportableAdmin):
         "category",
         "channel",
         OverdueFilter,
+        MaterialsFilter,
         DestinationProvinceFilter,
         InsuredRegionFilter,
         ("submitted_at", admin.DateFieldListFilter),
@@ -430,6 +458,16 @@ class FilingAdmin(AuditedAdmin, ExportableAdmin):
                 self.admin_site.admin_view(self.decide_view),
                 name="filings_filing_decide",
             ),
+            path(
+                "<int:pk>/materials/",
+                self.admin_site.admin_view(self.materials_view),
+                name="filings_filing_materials",
+            ),
+            path(
+                "<int:pk>/documents/<int:document>/",
+                self.admin_site.admin_view(self.document_view),
+                name="filings_filing_document",
+            ),
             *super().get_urls(),
         ]
 
@@ -453,6 +491,39 @@ class FilingAdmin(AuditedAdmin, ExportableAdmin):
             for message in error.messages:
                 self.message_user(request, message, messages.ERROR)
         return HttpResponseRedirect(url)
+
+    def materials_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Confirm a commitment filing's materials are complete (材料补齐日期):
+        through services.confirm_materials, recorded in the history and the
+        audit trail. Another region's filing is a 404."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        filing = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, filing):
+            raise PermissionDenied
+        try:
+            services.confirm_materials(filing, by=self._actor(request))
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(
+                request, _("已确认材料补齐：参保人两地都可以享受待遇。"), messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse("admin:filings_filing_change", args=[pk]))
+
+    def document_view(self, request: HttpRequest, pk: int, document: int) -> FileResponse:
+        """The evidence file itself, for staff of the filing's insured region
+        only (the queryset is region-scoped: anyone else gets a 404)."""
+        filing = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, filing):
+            raise PermissionDenied
+        found = get_object_or_404(FilingDocument, filing=filing, pk=document)
+        response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+        response["Content-Disposition"] = "inline"
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 @admin.register(FilingSettings)

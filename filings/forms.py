@@ -8,11 +8,11 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import rules
+from filings import rules, services
 from filings.models import DocumentKind, FilingCategory, FilingGroup
 from portal.forms import DateInput, destination_choices, province_then_city
 from portal.idnumbers import validate_mobile
-from portal.models import Region
+from portal.models import InsuranceRegion, Region
 from portal.uploads import check_upload
 
 CATEGORY_HELP = {
@@ -75,8 +75,15 @@ class DestinationForm(forms.Form):
         error_messages={"required": _("请选择就医的城市。")},
     )
 
-    def __init__(self, *args: Any, province: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        province: str | None = None,
+        insured_region: InsuranceRegion | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.insured_region = insured_region
         province_then_city(
             self,
             city="destination",
@@ -88,7 +95,14 @@ class DestinationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         province, city = data.get("province"), data.get("destination")
-        if province and city and not Region.objects.filter(code=city, parent_id=province).exists():
+        insured = self.insured_region
+        if province and insured and not rules.is_cross_province(insured.province_code, province):
+            # Refused here, at the city step, not only on the check page.
+            chosen = Region.objects.get(code=province)
+            self.add_error("province", services.same_province_problem(chosen, insured))
+        elif (
+            province and city and not Region.objects.filter(code=city, parent_id=province).exists()
+        ):
             self.add_error("destination", _("这个城市不在所选省份，请重新选择。"))
         return data
 
@@ -218,6 +232,35 @@ class EvidenceForm(forms.Form):
         return data
 
 
+class MaterialsForm(forms.Form):
+    """Materials a commitment filing still owes, uploaded on its page: the
+    same checks as at filing (portal.uploads.check_upload)."""
+
+    kind = forms.ChoiceField(
+        label=_("材料类型"),
+        choices=DocumentKind.choices,
+        error_messages={"required": _("请选择材料类型。")},
+    )
+    file = forms.FileField(
+        label=_("选择文件"),
+        help_text=_("PDF、JPG 或 PNG，10 MB 以内。可以多次上传。"),
+        error_messages={
+            "required": _("请选择要上传的文件。"),
+            "empty": _("文件是空的，请重新选择。"),
+            "invalid": _("没有收到文件，请重新选择。"),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.content_type = ""
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        self.content_type = check_upload(upload)
+        return upload
+
+
 class ConsentForm(forms.Form):
     accept = forms.BooleanField(
         label=_("我已阅读并同意以上告知内容"),
@@ -240,5 +283,15 @@ class CancelForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("选填，例如：已回参保地居住。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=200,
+        required=False,
+        help_text=_("选填，例如：就医城市填错了。"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

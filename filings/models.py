@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Left, Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +57,7 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("未通过")
     CANCELLED = "cancelled", _("已取消")
     REPLACED = "replaced", _("已变更")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 # In the enum's order, never a set's: migrations must come out the same on every run.
@@ -163,14 +164,34 @@ class FilingQuerySet(PersonRecordQuerySet["Filing"]):
         )
 
     def overdue(self, today: dt.date | None = None) -> FilingQuerySet:
-        """Online filings still waiting after the next working day ended
-        (Filing.is_overdue, as a query): submitted before the last working
-        day before today."""
+        """Filings still waiting after the next working day ended, whatever
+        their channel (Filing.is_overdue, as a query): submitted before the
+        last working day before today."""
         today = today or timezone.localdate()
         cutoff = rules.last_working_day_before(today)
         start_of_cutoff = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-        return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff).exclude(
-            channel=Channel.LOCAL
+        return self.filter(status=Status.SUBMITTED, submitted_at__lt=start_of_cutoff)
+
+    def awaiting_materials(self) -> FilingQuerySet:
+        """Current commitment filings (个人承诺制) whose materials are not yet
+        confirmed."""
+        return self.filter(
+            commitment=True, materials_received_on__isnull=True, status__in=CURRENT_STATUSES
+        )
+
+    def materials_to_review(self) -> FilingQuerySet:
+        """材料待审: commitment filings with uploaded materials that staff
+        have not yet confirmed."""
+        uploaded = FilingDocument.objects.filter(filing=OuterRef("pk"))
+        return self.awaiting_materials().filter(Exists(uploaded))
+
+    def materials_overdue(self, today: dt.date | None = None) -> FilingQuerySet:
+        """Past the deadline with nothing uploaded."""
+        uploaded = FilingDocument.objects.filter(filing=OuterRef("pk"))
+        return (
+            self.awaiting_materials()
+            .filter(materials_due__lt=today or timezone.localdate())
+            .exclude(Exists(uploaded))
         )
 
     def overlapping(self, *, group: str, start: dt.date, end: dt.date | None) -> FilingQuerySet:
@@ -262,6 +283,9 @@ class Filing(PersonRecord):
     rejection_reason = models.TextField(_("不予备案的原因"), blank=True)
     ended_on = models.DateField(
         _("终止日期"), null=True, blank=True, help_text=_("取消或变更后，原备案的最后有效日。")
+    )
+    ended_at = models.DateTimeField(
+        _("撤回、取消或变更的时间"), null=True, blank=True, editable=False
     )
 
     objects = FilingQuerySet.as_manager()
@@ -422,10 +446,62 @@ class Filing(PersonRecord):
         "rejected": _("未通过"),
         "cancelled": _("已取消"),
         "replaced": _("已变更"),
+        "withdrawn": _("已撤回"),
     }
 
     def state_label(self, today: dt.date | None = None) -> str:
         return str(self.STATE_LABELS[self.state(today)])
+
+    @property
+    def never_valid(self) -> bool:
+        """Ended before its first day: withdrawn under review, or cancelled
+        or changed before it started (its last day falls before its start)."""
+        if self.status == Status.WITHDRAWN:
+            return True
+        return self.status in (Status.CANCELLED, Status.REPLACED) and (
+            self.last_day is not None and self.last_day < self.start_date
+        )
+
+    def validity_label(self) -> str:
+        """有效期 as a person reads it: the period it is (or was) valid, or
+        what happened instead; never an end before the start."""
+        if self.never_valid:
+            day = timezone.localdate(self.ended_at) if self.ended_at else self.start_date
+            template = {
+                Status.WITHDRAWN: _("已于 %(day)s 撤回（未生效）"),
+                Status.CANCELLED: _("已于 %(day)s 撤销（未生效）"),
+                Status.REPLACED: _("已于 %(day)s 变更（原备案未生效）"),
+            }[Status(self.status)]
+            return str(template) % {"day": day.isoformat()}
+        if self.status == Status.REJECTED:
+            return str(_("未通过，未生效"))
+        last = self.last_day.isoformat() if self.last_day else str(_("长期有效"))
+        return f"{self.start_date.isoformat()} — {last}"
+
+    @property
+    def decision_due(self) -> dt.date:
+        """The day a decision is due by: the next working day after it was
+        submitted (domain.md, Processing time)."""
+        return rules.next_working_day_end(timezone.localdate(self.submitted_at))
+
+    @property
+    def asks_for_materials(self) -> bool:
+        """A commitment filing still owes its materials; once it is replaced,
+        cancelled or withdrawn, the filing in force (if any) asks instead."""
+        return (
+            self.commitment
+            and self.materials_received_on is None
+            and self.status in CURRENT_STATUSES
+        )
+
+    def materials_overdue(self, today: dt.date | None = None) -> bool:
+        """Still owing materials after the deadline (materials_due)."""
+        today = today or timezone.localdate()
+        return (
+            self.asks_for_materials
+            and self.materials_due is not None
+            and today > self.materials_due
+        )
 
     def days_left(self, today: dt.date | None = None) -> int | None:
         return rules.days_left(self.last_day, today or timezone.localdate())
@@ -469,10 +545,12 @@ class Filing(PersonRecord):
         return self.submitted_at
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        if self.status != Status.SUBMITTED or self.channel == Channel.LOCAL:
+        """Waiting past the next working day (domain.md, Processing time). A
+        counter filing is settled on the spot, so one still under review is
+        late too: the channel does not excuse it."""
+        if self.status != Status.SUBMITTED:
             return False
-        today = today or timezone.localdate()
-        return today > rules.next_working_day_end(timezone.localdate(self.submitted_at))
+        return (today or timezone.localdate()) > self.decision_due
 
     if TYPE_CHECKING:
         person_id: int | None
@@ -487,6 +565,8 @@ class EventAction(models.TextChoices):
     REJECTED = "rejected", _("不予备案")
     CANCELLED = "cancelled", _("取消备案")
     CHANGE_REQUESTED = "change_requested", _("申请变更")
+    WITHDRAWN = "withdrawn", _("撤回备案")
+    MATERIALS_SUBMITTED = "materials_submitted", _("补交证明材料")
     REPLACED = "replaced", _("变更生效，原备案终止")
     MATERIALS_RECEIVED = "materials_received", _("材料已补齐")
     LINKED = "linked", _("关联到本人账户")

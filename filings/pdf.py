@@ -28,7 +28,6 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 def filing_rows(filing: Filing) -> list[tuple[str, str]]:
-    last_day = filing.last_day
     person = filing.person
     scheme = ""
     if person is not None and person.scheme:
@@ -42,11 +41,7 @@ def filing_rows(filing: Filing) -> list[tuple[str, str]]:
         (_("险种"), scheme or "—"),
         (_("备案类型（事由）"), f"{filing.get_group_display()}（{filing.get_category_display()}）"),
         (_("备案地（就医地）"), filing.destination.full_name),
-        (
-            _("有效期"),
-            f"{filing.start_date:%Y-%m-%d} 至 "
-            + (f"{last_day:%Y-%m-%d}" if last_day else _("长期有效")),
-        ),
+        (_("有效期"), filing.validity_label()),
         (_("状态"), filing.state_label()),
         (_("备案渠道"), filing.get_channel_display()),
         (_("办理人"), filing.get_filed_by_role_display()),

@@ -24,7 +24,7 @@ from filings.models import (
     Status,
     settings_for,
 )
-from portal.models import Region, User
+from portal.models import InsuranceRegion, Region, User
 
 
 class DuplicateFiling(Exception):
@@ -109,6 +109,16 @@ class FilingRequest:
         )
 
 
+def same_province_problem(province: Region, insured: InsuranceRegion) -> str:
+    """Why a destination in the insured province is refused, in plain words:
+    this service files care in another province (跨省); care elsewhere in the
+    same province follows that province's own rules (rules.is_cross_province)."""
+    return _(
+        "%(province)s 与参保地 %(insured)s 在同一个省。跨省异地就医备案用于到外省就医；"
+        "在%(province)s的其他城市就医，按本省省内异地就医的规定办理，请咨询参保地医保经办机构。"
+    ) % {"province": province.name, "insured": insured}
+
+
 COMMITMENT_MONTHS = 6  # materials owed within six months of a commitment filing
 
 
@@ -122,13 +132,8 @@ def check_request(req: FilingRequest, *, person: User, today: dt.date) -> list[s
     elif person.insured_region and not rules.is_cross_province(
         person.insured_region.province_code, destination.province_code
     ):
-        problems.append(
-            _(
-                "%(city)s 与您的参保地在同一个省。本服务办理跨省就医备案，"
-                "省内异地就医请咨询参保地医保经办机构。"
-            )
-            % {"city": destination.full_name}
-        )
+        province = Region.objects.get(code=destination.province_code)
+        problems.append(same_province_problem(province, person.insured_region))
     earliest = rules.earliest_start(req.category, today, region_rules)
     if req.start_date < earliest:
         problems.append(_("开始日期不能早于 %(day)s。") % {"day": earliest.isoformat()})
@@ -245,12 +250,15 @@ def approve(filing: Filing, *, by: User | None, note: str = "") -> Filing:
         original = Filing.objects.select_for_update().get(pk=filing.replaces_id)
         original.status = Status.REPLACED
         original.ended_on = filing.start_date - dt.timedelta(days=1)
-        original.save(update_fields=["status", "ended_on"])
+        original.ended_at = timezone.now()
+        original.save(update_fields=["status", "ended_on", "ended_at"])
+        # The original's history names who changed it (the person or their
+        # relative), not the reviewer or the system that approved the change.
         record(
             original,
             EventAction.REPLACED,
-            by=by,
-            role=FiledBy.STAFF if by else "",
+            by=filing.filed_by,
+            role=filing.filed_by_role,
             from_status=Status.EFFECTIVE,
             to_status=Status.REPLACED,
             note=_("由 %(reference)s 变更") % {"reference": filing.reference},
@@ -301,9 +309,12 @@ def cancel(
     filing: Filing, *, by: User, role: str, reason: str = "", today: dt.date | None = None
 ) -> Filing:
     """Cancel a current filing. A long-term filing may be locked against
-    cancellation for up to six months after it takes effect (22号文)."""
+    cancellation for up to six months after it takes effect (22号文). One
+    still under review never took effect: it is withdrawn (撤回) instead."""
     today = today or timezone.localdate()
     filing = Filing.objects.select_for_update().get(pk=filing.pk)
+    if filing.status == Status.SUBMITTED:
+        return withdraw(filing, by=by, role=role, reason=reason)
     if filing.status not in CURRENT_STATUSES:
         raise ValidationError(_("这份备案已经不能取消。"))
     first = filing.first_change_day()
@@ -315,7 +326,8 @@ def cancel(
     filing.ended_on = today - dt.timedelta(days=1)
     if filing.end_date is not None and filing.ended_on > filing.end_date:
         filing.ended_on = filing.end_date
-    filing.save(update_fields=["status", "ended_on"])
+    filing.ended_at = timezone.now()
+    filing.save(update_fields=["status", "ended_on", "ended_at"])
     record(
         filing,
         EventAction.CANCELLED,
@@ -323,6 +335,31 @@ def cancel(
         role=role,
         from_status=previous,
         to_status=Status.CANCELLED,
+        note=reason,
+    )
+    return filing
+
+
+@transaction.atomic
+def withdraw(filing: Filing, *, by: User, role: str, reason: str = "") -> Filing:
+    """撤回: take back a filing still under review. It never took effect, so
+    it covers no day and frees the period for a new filing; a change that is
+    withdrawn leaves its original in force."""
+    lock_person(filing.person_id_number)
+    filing = Filing.objects.select_for_update().get(pk=filing.pk)
+    if filing.status != Status.SUBMITTED:
+        raise ValidationError(_("只有审核中的备案可以撤回。"))
+    filing.status = Status.WITHDRAWN
+    filing.ended_at = timezone.now()
+    filing.full_clean(exclude=["group"])
+    filing.save(update_fields=["status", "ended_at"])
+    record(
+        filing,
+        EventAction.WITHDRAWN,
+        by=by,
+        role=role,
+        from_status=Status.SUBMITTED,
+        to_status=Status.WITHDRAWN,
         note=reason,
     )
     return filing
@@ -409,6 +446,61 @@ def request_change(
     if region_settings.online_effective_at_once:
         new = approve(new, by=None, note=_("参保地设定线上备案即时生效。"))
     return new
+
+
+@transaction.atomic
+def submit_materials(
+    filing: Filing, *, by: User, role: str, kind: str, upload: Any, content_type: str
+) -> FilingDocument:
+    """The proof a commitment filing (个人承诺制) still owes, uploaded after
+    filing by the person or a relative acting for them; it waits for the
+    agency to confirm receipt (confirm_materials). `upload` has passed the
+    same checks as at filing (portal.uploads.check_upload)."""
+    filing = Filing.objects.select_for_update().get(pk=filing.pk)
+    if not filing.asks_for_materials:
+        raise ValidationError(_("这份备案不需要补交材料。"))
+    document = FilingDocument(
+        filing=filing,
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    document.full_clean(exclude=["file"])
+    document.save()
+    record(filing, EventAction.MATERIALS_SUBMITTED, by=by, role=role, note=document.original_name)
+    return document
+
+
+@transaction.atomic
+def confirm_materials(filing: Filing, *, by: User, on: dt.date | None = None) -> Filing:
+    """Staff record that a commitment filing's materials are complete (材料补齐
+    日期). From then on the person enjoys benefits in both places, the filing
+    place and the insured place (双向享受; domain.md, 个人承诺制). A change
+    waiting for review carries the commitment, so it is completed too."""
+    on = on or timezone.localdate()
+    filing = Filing.objects.select_for_update().get(pk=filing.pk)
+    if not filing.asks_for_materials:
+        raise ValidationError(_("这份备案没有待补的材料。"))
+    pending = list(
+        Filing.objects.select_for_update().filter(
+            replaces=filing, status=Status.SUBMITTED, materials_received_on__isnull=True
+        )
+    )
+    for target in [filing, *pending]:
+        target.materials_received_on = on
+        target.full_clean(exclude=["group"])
+        target.save(update_fields=["materials_received_on"])
+        record(
+            target,
+            EventAction.MATERIALS_RECEIVED,
+            by=by,
+            role=FiledBy.STAFF,
+            note=_("备案地和参保地都可以享受待遇（双向享受）。"),
+        )
+    return filing
 
 
 @transaction.atomic

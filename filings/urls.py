@@ -18,7 +18,9 @@ urlpatterns = [
     path("<str:reference>/done/", views.filing_done, name="done"),
     path("<str:reference>/change/", views.filing_change, name="change"),
     path("<str:reference>/cancel/", views.filing_cancel, name="cancel"),
+    path("<str:reference>/withdraw/", views.filing_withdraw, name="withdraw"),
     path("<str:reference>/form/", views.filing_form, name="form"),
     path("<str:reference>/form.pdf", views.filing_pdf, name="pdf"),
     path("<str:reference>/documents/<int:pk>/", views.filing_document, name="document"),
+    path("<str:reference>/materials/", views.filing_materials, name="materials"),
 ]

@@ -28,7 +28,9 @@ from filings.forms import (
     DestinationForm,
     DetailsForm,
     EvidenceForm,
+    MaterialsForm,
     StartDateForm,
+    WithdrawForm,
     category_groups,
 )
 from filings.models import (
@@ -103,14 +105,45 @@ def _actionable(request: PortalRequest, reference: str) -> Filing:
     )
 
 
+def _may_act_on(request: PortalRequest, filing: Filing) -> bool:
+    return Filing.objects.actionable_by(request.user).filter(pk=filing.pk).exists()
+
+
+def _existing_context(request: PortalRequest, existing: Filing | None) -> dict[str, Any]:
+    """What the "已有备案信息" notice offers for the filing found: wait for a
+    decision, withdraw it while under review, or change it once effective."""
+    if existing is None:
+        return {"existing": None}
+    may_act = _may_act_on(request, existing)
+    today = timezone.localdate()
+    return {
+        "existing": existing,
+        "can_withdraw": may_act and existing.status == Status.SUBMITTED,
+        "can_change_existing": may_act
+        and existing.status == Status.EFFECTIVE
+        and existing.can_change(today),
+        "existing_first_change_day": existing.first_change_day(),
+        "today": today,
+    }
+
+
 def _role(request: PortalRequest, person: User | None) -> str:
     return FiledBy.SELF if person is not None and person.pk == request.user.pk else FiledBy.RELATIVE
 
 
 @require_GET
 def filing_detail(request: PortalRequest, reference: str) -> HttpResponse:
-    filing = _visible(request, reference)
+    return _detail(request, _visible(request, reference))
+
+
+def _detail(
+    request: PortalRequest, filing: Filing, materials_form: MaterialsForm | None = None
+) -> HttpResponse:
     today = timezone.localdate()
+    may_act = can_act(request.user, filing.person)
+    documents = list(filing.documents.all())
+    if materials_form is None and may_act and filing.asks_for_materials:
+        materials_form = MaterialsForm()
     return render(
         request,
         "filings/filing_detail.html",
@@ -118,12 +151,43 @@ def filing_detail(request: PortalRequest, reference: str) -> HttpResponse:
             "filing": filing,
             "today": today,
             "events": filing.events.select_related("actor"),
-            "documents": filing.documents.all(),
+            "documents": documents,
             "replacements": filing.replacements.all(),
-            "can_change": filing.can_change(today) and can_act(request.user, filing.person),
+            "can_change": filing.can_change(today) and may_act,
             "first_change_day": filing.first_change_day(),
+            "materials_form": materials_form if may_act else None,
+            "materials_overdue": filing.materials_overdue(today) and not documents,
         },
     )
+
+
+@require_POST
+def filing_materials(request: PortalRequest, reference: str) -> HttpResponse:
+    """Upload what a commitment filing still owes (个人承诺制): the person, or
+    a relative who may act for them."""
+    filing = _actionable(request, reference)
+    form = MaterialsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, filing, materials_form=form)
+    try:
+        document = services.submit_materials(
+            filing,
+            by=request.user,
+            role=_role(request, filing.person),
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            content_type=form.content_type,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已上传 %(name)s。参保地医保经办机构确认材料齐全后，两地都可以享受待遇。")
+            % {"name": document.original_name},
+        )
+    return redirect("filings:detail", reference=filing.reference)
 
 
 @require_GET
@@ -175,7 +239,12 @@ def _step_form(step: str, request: PortalRequest, draft: FilingDraft, bound: boo
     if step == "destination":
         province = request.GET.get("province") if not bound else None
         initial = {**data, **({"province": province} if province else {})}
-        return DestinationForm(post, initial=initial, province=province or data.get("province"))
+        return DestinationForm(
+            post,
+            initial=initial,
+            province=province or data.get("province"),
+            insured_region=user.insured_region,
+        )
     if step == "dates":
         return StartDateForm(post, initial=data, earliest=_earliest(data, user))
     if step == "details":
@@ -270,6 +339,7 @@ def journey_step(request: PortalRequest, step: str) -> HttpResponse:
         "documents": draft.documents.all() if step == "evidence" else [],
         "data": data,
         "valid_until": _preview_valid_until(data, draft.person),
+        "change_lock_months": _change_lock_months(data, draft.person),
         "subject": draft.person,
     }
     return render(request, f"filings/step_{step}.html", context)
@@ -307,6 +377,16 @@ def _preview_valid_until(data: dict[str, Any], user: User) -> dt.date | None:
     if not category or not start:
         return None
     return rules.valid_until(category, start, settings_for(user.insured_region_id or "").as_rules())
+
+
+def _change_lock_months(data: dict[str, Any], person: User) -> int:
+    """The insured region's lock on changing or cancelling a long-term
+    filing once it takes effect (22号文: at most six months); 0 for a
+    temporary filing or where there is none."""
+    category = data.get("category")
+    if not category or rules.group_of(category) is not rules.Group.LONG_TERM:
+        return 0
+    return settings_for(person.insured_region_id or "").change_lock_months
 
 
 @login_not_required
@@ -361,12 +441,13 @@ def journey_check(request: PortalRequest) -> HttpResponse:
         request,
         "filings/journey_check.html",
         {
+            **_existing_context(request, existing),
             "draft": draft,
             "data": draft.data,
             "summary": summary,
-            "existing": existing,
             "problems": problems,
             "documents": draft.documents.all(),
+            "change_lock_months": _change_lock_months(draft.data, user),
             "subject": user,
         },
     )
@@ -404,7 +485,10 @@ def journey_submit(request: PortalRequest) -> HttpResponse:
         )
     except services.DuplicateFiling as duplicate:
         return render(
-            request, "filings/filing_duplicate.html", {"existing": duplicate.existing}, status=409
+            request,
+            "filings/filing_duplicate.html",
+            _existing_context(request, duplicate.existing),
+            status=409,
         )
     except ValidationError as error:
         for message in error.messages:
@@ -442,6 +526,7 @@ def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
         form = ChangeForm(
             initial={**initial, "province": request.POST.get("province")},
             province=request.POST.get("province"),
+            insured_region=filing.insured_region,
         )
     else:
         province = request.GET.get("province")
@@ -449,6 +534,7 @@ def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
             request.POST or None,
             initial={**initial, **({"province": province} if province else {})},
             province=province,
+            insured_region=filing.insured_region,
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -479,6 +565,8 @@ def filing_change(request: PortalRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def filing_cancel(request: PortalRequest, reference: str) -> HttpResponse:
     filing = _actionable(request, reference)
+    if filing.status == Status.SUBMITTED:  # never took effect: it is withdrawn
+        return redirect("filings:withdraw", reference=filing.reference)
     today = timezone.localdate()
     if not filing.can_change(today):
         return render(
@@ -510,6 +598,36 @@ def filing_cancel(request: PortalRequest, reference: str) -> HttpResponse:
             messages.success(request, _("备案已取消。"))
             return redirect("filings:detail", reference=filing.reference)
     return render(request, "filings/filing_cancel.html", {"filing": filing, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def filing_withdraw(request: PortalRequest, reference: str) -> HttpResponse:
+    """撤回 a filing still under review (services.withdraw)."""
+    filing = _actionable(request, reference)
+    if filing.status != Status.SUBMITTED:
+        messages.info(request, _("这份备案已不在审核中，不能撤回。"))
+        return redirect("filings:detail", reference=filing.reference)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw(
+                filing,
+                by=request.user,
+                role=_role(request, filing.person),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            draft = FilingDraft.objects.filter(owner=request.user, person=filing.person).first()
+            if draft is not None and not journey.first_unanswered(draft.data):
+                # Withdrawn from the duplicate notice: the new filing can go in now.
+                messages.success(request, _("备案已撤回。现在可以提交新的备案。"))
+                return redirect("filings:check")
+            messages.success(request, _("备案已撤回。"))
+            return redirect("filings:detail", reference=filing.reference)
+    return render(request, "filings/filing_withdraw.html", {"filing": filing, "form": form})
 
 
 # --- the filing form (备案表) and its public check --------------------------

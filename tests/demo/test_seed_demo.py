@@ -88,3 +88,12 @@ def test_copy_with_skip_existing_leaves_out_a_clashing_row_and_keeps_the_rest() 
     clash = _bulk_person(0, "!")  # same ID number and mobile as `first`
     assert copy_instances(User, [clash, second], skip_existing=True) == 1
     assert User.objects.filter(mobile__startswith="170").count() == 2
+
+
+def test_the_demo_review_queue_has_commitment_materials_to_review() -> None:
+    from filings.models import Filing
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    waiting = Filing.objects.materials_to_review()
+    assert [f.person_name for f in waiting] == ["赵桂芝"]
+    assert waiting[0].documents.get().file.read().startswith(b"\x89PNG")

@@ -195,3 +195,25 @@ def test_a_reviewer_cannot_file_for_another_region_at_the_counter(desk: Client) 
     )
     assert response.status_code == 200  # 北京 is not among the choices
     assert not Filing.objects.exists()
+
+
+def test_a_counter_filing_left_under_review_is_overdue_like_any_other(
+    desk: Client, db: None
+) -> None:
+    """Every filing waiting past the next working day is overdue, whatever
+    its channel (issue 16, item 9: a 地方平台 filing left 审核中 was not flagged)."""
+    counter = make_filing(
+        make_person(),
+        channel="local",
+        filed_by_role="staff",
+        filed_by=None,
+        status=Status.SUBMITTED,
+        decided_at=None,
+        submitted_at=timezone.now() - dt.timedelta(days=286),
+    )
+    assert counter.is_overdue()
+    assert Filing.objects.overdue().filter(pk=counter.pk).exists()
+    queue = desk.get(reverse("admin:filings_filing_changelist"), {"overdue": "yes"})
+    assert counter.reference in queue.content.decode()
+    listing = desk.get(reverse("admin:filings_filing_changelist")).content.decode()
+    assert "⚠ 286天" in listing

@@ -357,3 +357,107 @@ def test_the_overdue_query_agrees_with_is_overdue_on_every_day(
         assert set(Filing.objects.overdue(today).values_list("pk", flat=True)) == expected, today
         overdue_on_some_day |= expected
     assert overdue_on_some_day  # the comparison was not between two empty sets
+
+
+def test_a_filing_under_review_is_withdrawn_and_never_covers_a_day(retiree: User) -> None:
+    """撤回: a filing still under review is taken back; it never took effect,
+    so even a retroactive start covers nothing, and the period is free for a
+    new filing (issue 16, item 6)."""
+    FilingSettings.objects.create(region_id="340100", online_effective_at_once=False)
+    start = TODAY - dt.timedelta(days=5)
+    filing = submit(retiree, request_for(start_date=start))
+    assert filing.status == Status.SUBMITTED
+    services.withdraw(filing, by=retiree, role=FiledBy.SELF, reason="城市填错了")
+    filing.refresh_from_db()
+    assert filing.status == Status.WITHDRAWN and filing.ended_at is not None
+    assert not filing.covers(start) and not filing.covers(TODAY)
+    assert not Filing.objects.covering(
+        person_id_number=retiree.id_number, city_code="310100", day=TODAY
+    ).exists()
+    event = filing.events.get(action=EventAction.WITHDRAWN)
+    assert event.actor == retiree and event.note == "城市填错了"
+    assert filing.validity_label() == f"已于 {TODAY.isoformat()} 撤回（未生效）"
+    again = submit(retiree, request_for(start_date=start))
+    assert again.status == Status.SUBMITTED
+    with pytest.raises(ValidationError):
+        services.withdraw(filing, by=retiree, role=FiledBy.SELF)
+
+
+def test_only_a_filing_under_review_can_be_withdrawn(retiree: User) -> None:
+    filing = make_filing(retiree)
+    with pytest.raises(ValidationError):
+        services.withdraw(filing, by=retiree, role=FiledBy.SELF)
+    filing.refresh_from_db()
+    assert filing.status == Status.EFFECTIVE
+
+
+def test_a_filing_cancelled_before_it_started_says_so_instead_of_a_backwards_period(
+    retiree: User,
+) -> None:
+    """Not "2026-12-04 — 2026-12-03": what happened (issue 16, item 5)."""
+    filing = make_filing(retiree, category=rules.Category.OTHER_TEMPORARY, start_date=TODAY)
+    services.cancel(filing, by=retiree, role=FiledBy.SELF, today=TODAY)
+    filing.refresh_from_db()
+    assert filing.last_day is not None and filing.last_day < filing.start_date
+    assert filing.validity_label() == f"已于 {TODAY.isoformat()} 撤销（未生效）"
+
+
+def test_a_filing_valid_for_a_while_shows_the_real_period(retiree: User) -> None:
+    start = TODAY - dt.timedelta(days=30)
+    filing = make_filing(retiree, start_date=start)
+    new = services.request_change(
+        filing,
+        by=retiree,
+        role=FiledBy.SELF,
+        destination_code="320500",
+        contact_phone="13955100001",
+        today=TODAY,
+    )
+    filing.refresh_from_db()
+    yesterday = TODAY - dt.timedelta(days=1)
+    assert filing.validity_label() == f"{start.isoformat()} — {yesterday.isoformat()}"
+    assert new.validity_label() == f"{TODAY.isoformat()} — 长期有效"
+
+
+def test_a_change_before_the_start_says_the_original_never_took_effect(retiree: User) -> None:
+    filing = make_filing(retiree, start_date=TODAY + dt.timedelta(days=3))
+    services.request_change(
+        filing,
+        by=retiree,
+        role=FiledBy.SELF,
+        destination_code="320500",
+        contact_phone="13955100001",
+        today=TODAY,
+    )
+    filing.refresh_from_db()
+    assert filing.validity_label() == f"已于 {TODAY.isoformat()} 变更（原备案未生效）"
+
+
+def test_the_history_of_a_changed_filing_names_who_changed_it(
+    retiree: User, relative: User, reviewer: User
+) -> None:
+    """Approved at once or by a reviewer, the original's "变更生效" entry
+    names the person who asked for the change (issue 16, item 5)."""
+    filing = make_filing(retiree, start_date=TODAY - dt.timedelta(days=30))
+    new = services.request_change(
+        filing,
+        by=relative,
+        role=FiledBy.RELATIVE,
+        destination_code="320500",
+        contact_phone="13955100001",
+        today=TODAY,
+    )
+    ended = filing.events.get(action=EventAction.REPLACED)
+    assert ended.actor == relative and ended.actor_role == FiledBy.RELATIVE
+    FilingSettings.objects.create(region_id="340100", online_effective_at_once=False)
+    second = services.request_change(
+        new,
+        by=retiree,
+        role=FiledBy.SELF,
+        destination_code="310100",
+        contact_phone="13955100001",
+        today=TODAY,
+    )
+    services.approve(second, by=reviewer)
+    ended = new.events.get(action=EventAction.REPLACED)
+    assert ended.actor == retiree and ended.actor_role == FiledBy.SELF

@@ -144,11 +144,13 @@ def test_a_same_province_destination_is_explained_on_the_check_page(
     client: Client, retiree: User
 ) -> None:
     client.force_login(retiree)
-    step(client, "category", {"category": "other"})
-    step(client, "destination", {"province": "340000", "destination": "340200"})
-    step(client, "dates", {"start_date": TODAY.isoformat()})
-    step(client, "details", {"contact_phone": "13955100001"})
-    step(client, "consent", {"accept": "on"})
+    walk_temporary(client)
+    # The city step refuses it now (the next test); a draft written before
+    # that, or before the person's insured region changed, still reaches the
+    # check page, which says it again.
+    draft = FilingDraft.objects.get()
+    draft.data = {**draft.data, "province": "340000", "destination": "340200"}
+    draft.save()
     check = client.get(reverse("filings:check")).content.decode()
     assert "同一个省" in check and "提交备案" not in check
 
@@ -502,3 +504,181 @@ def test_the_journey_step_titles_follow_the_chosen_language(client: Client, reti
     html = client.get(reverse("filings:step", args=["destination"])).content.decode()
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "去哪里就医" not in title
+
+
+def test_a_destination_in_the_insured_province_is_refused_at_the_city_step(
+    client: Client, retiree: User
+) -> None:
+    """跨省 means another province: 芜湖 is in 安徽 like her 合肥, so the city
+    step itself says so in plain words, before any later step (issue 16, item 7)."""
+    client.force_login(retiree)
+    step(client, "category", {"category": "other"})
+    response = step(client, "destination", {"province": "340000", "destination": "340200"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_province_error"' in html
+    assert "跨省异地就医备案用于到外省就医" in html and "合肥市" in html
+    assert "destination" not in FilingDraft.objects.get().data
+
+
+def test_a_change_to_a_city_in_the_insured_province_is_refused_on_the_form(
+    client: Client, retiree: User
+) -> None:
+    filing = make_filing(retiree, category=rules.Category.OTHER_TEMPORARY)
+    client.force_login(retiree)
+    response = client.post(
+        reverse("filings:change", args=[filing.reference]),
+        {"province": "340000", "destination": "340200", "contact_phone": "13955100009"},
+    )
+    assert response.status_code == 200
+    assert "跨省异地就医备案用于到外省就医" in response.content.decode()
+    assert Filing.objects.count() == 1
+
+
+def walk_long_term(client: Client, category: str = "resident") -> None:
+    step(client, "category", {"category": category})
+    step(client, "destination", {"province": "310000", "destination": "310100"})
+    step(client, "dates", {"start_date": TODAY.isoformat()})
+    step(client, "details", {"contact_phone": "13955100001"})
+    step(client, "evidence", {"evidence": "commitment"})
+    step(client, "consent", {"accept": "on"})
+
+
+def test_the_regions_change_lock_is_said_before_a_long_term_filing_is_submitted(
+    client: Client, retiree: User, hefei: Any
+) -> None:
+    """22号文: a region may lock long-term filings against change or
+    cancellation for up to six months; the person reads its figure on the
+    consent page and the check page, before submitting (issue 16, item 8)."""
+    FilingSettings.objects.create(region=hefei, change_lock_months=3)
+    client.force_login(retiree)
+    walk_long_term(client)
+    consent = client.get(reverse("filings:step", args=["consent"])).content.decode()
+    check = client.get(reverse("filings:check")).content.decode()
+    for page in (consent, check):
+        assert "备案生效后 3 个月内不能变更或撤销" in page
+
+
+def test_no_lock_is_mentioned_for_a_temporary_filing_or_where_there_is_none(
+    client: Client, retiree: User, hefei: Any
+) -> None:
+    client.force_login(retiree)
+    walk_long_term(client)
+    assert "个月内不能变更或撤销" not in client.get(reverse("filings:check")).content.decode()
+    FilingSettings.objects.create(region=hefei, change_lock_months=3)
+    FilingDraft.objects.all().delete()
+    walk_temporary(client)
+    assert "个月内不能变更或撤销" not in client.get(reverse("filings:check")).content.decode()
+
+
+def test_a_cancelled_filing_shows_what_happened_not_a_backwards_period(
+    client: Client, retiree: User
+) -> None:
+    from filings.services import cancel
+
+    filing = make_filing(retiree, category=rules.Category.OTHER_TEMPORARY)
+    cancel(filing, by=retiree, role="self", today=TODAY)
+    client.force_login(retiree)
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    for name in ("filings:detail", "filings:list", "filings:form"):
+        args = [filing.reference] if name != "filings:list" else []
+        html = client.get(reverse(name, args=args)).content.decode()
+        assert f"已于 {TODAY.isoformat()} 撤销（未生效）" in html, name
+        assert f"{TODAY.isoformat()} — {yesterday}" not in html, name
+
+
+def test_the_history_of_a_changed_filing_names_the_son_who_changed_it(
+    client: Client, retiree: User, relative: User
+) -> None:
+    from tests.family.test_access import make_grant
+
+    make_grant(retiree, relative)
+    filing = make_filing(retiree, start_date=TODAY - dt.timedelta(days=40))
+    client.force_login(relative)
+    client.post(reverse("family:act_as"), {"person": retiree.pk})
+    client.post(
+        reverse("filings:change", args=[filing.reference]),
+        {"province": "320000", "destination": "320500", "contact_phone": "13955100001"},
+    )
+    html = client.get(reverse("filings:detail", args=[filing.reference])).content.decode()
+    ended = html.split("变更生效，原备案终止")[1].split("</li>")[0]
+    assert "李明" in ended and "系统" not in ended
+
+
+@pytest.fixture
+def under_review(retiree: User) -> Filing:
+    return make_filing(
+        retiree,
+        category=rules.Category.OTHER_TEMPORARY,
+        destination_id="110100",
+        status=Status.SUBMITTED,
+        decided_at=None,
+    )
+
+
+def test_the_duplicate_notice_offers_what_can_be_done_with_a_filing_under_review(
+    client: Client, retiree: User, under_review: Filing
+) -> None:
+    """Not "变更这份备案" (which says it cannot be changed yet): wait, with the
+    expected decision date, or withdraw it (issue 16, item 6)."""
+    client.force_login(retiree)
+    walk_temporary(client)
+    due = rules.next_working_day_end(timezone.localdate(under_review.submitted_at))
+    check = client.get(reverse("filings:check")).content.decode()
+    response = submit(client)
+    assert response.status_code == 409
+    for html in (check, response.content.decode()):
+        assert "已有备案信息，无需再次备案" in html
+        assert f"预计 <strong>{due.isoformat()}</strong> 前出审核结果" in html
+        assert reverse("filings:withdraw", args=[under_review.reference]) in html
+        assert reverse("filings:change", args=[under_review.reference]) not in html
+    # Withdraw it, and the new filing can go in.
+    withdraw = reverse("filings:withdraw", args=[under_review.reference])
+    assert "确定撤回这份备案吗" in client.get(withdraw).content.decode()
+    response = client.post(withdraw, {"reason": "城市填错了"})
+    assert response["Location"] == reverse("filings:check")
+    under_review.refresh_from_db()
+    assert under_review.status == Status.WITHDRAWN
+    assert "提交备案" in client.get(reverse("filings:check")).content.decode()
+    submit(client)
+    assert Filing.objects.filter(person=retiree, destination_id="310100").exists()
+
+
+def test_who_may_withdraw(client: Client, retiree: User, under_review: Filing) -> None:
+    url = reverse("filings:withdraw", args=[under_review.reference])
+    assert client.post(url)["Location"].startswith(reverse("login"))
+    client.force_login(
+        User.objects.create_user(  # a stranger
+            id_number="11010519491231002X",
+            password=PASSWORD,
+            full_name="路人",
+            mobile="13900000077",
+            insured_region_id="110100",
+            scheme="employee",
+            member_status="working",
+        )
+    )
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    client.force_login(retiree)
+    assert client.put(url).status_code == 405
+    csrf = Client(enforce_csrf_checks=True)
+    csrf.force_login(retiree)
+    assert csrf.post(url).status_code == 403
+    under_review.refresh_from_db()
+    assert under_review.status == Status.SUBMITTED
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 302
+    under_review.refresh_from_db()
+    assert under_review.status == Status.WITHDRAWN
+    # Once decided there is nothing to withdraw.
+    assert client.post(url)["Location"] == reverse("filings:detail", args=[under_review.reference])
+
+
+def test_cancelling_a_filing_under_review_withdraws_it(
+    client: Client, retiree: User, under_review: Filing
+) -> None:
+    client.force_login(retiree)
+    response = client.get(reverse("filings:cancel", args=[under_review.reference]))
+    assert response["Location"] == reverse("filings:withdraw", args=[under_review.reference])
+    detail = client.get(reverse("filings:detail", args=[under_review.reference])).content.decode()
+    assert "撤回备案" in detail
