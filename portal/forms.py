@@ -114,13 +114,18 @@ PLAIN_BY_KIND: list[tuple[type[forms.Field], dict[str, Any]]] = [
 ]
 
 
-def plain_messages(field: forms.Field) -> None:
-    """Replace every stock message of `field` (its own and its validators',
-    which the field's messages override by code) with the plain one."""
+def plain_for(field: forms.Field) -> dict[str, Any]:
     plain = dict(PLAIN_MESSAGES)
     for kind, messages in reversed(PLAIN_BY_KIND):
         if isinstance(field, kind):
             plain.update(messages)
+    return plain
+
+
+def plain_messages(field: forms.Field) -> None:
+    """Replace every stock message of `field` (its own and its validators',
+    which the field's messages override by code) with the plain one."""
+    plain = plain_for(field)
     messages = field.error_messages
     stock = {code for code, message in messages.items() if id(message) in STOCK_MESSAGES}
     stock.update(
@@ -142,6 +147,13 @@ class PlainMessages(forms.BaseForm):
         for field in self.fields.values():
             plain_messages(field)
         super().full_clean()
+        # A few stock messages are raised around the field's messages (a NUL
+        # in a ModelChoiceField): put those into plain words by their code.
+        for name, errors in (self._errors or {}).items():
+            plain = plain_for(self.fields[name]) if name in self.fields else {}
+            for error in errors.as_data():
+                if id(error.message) in STOCK_MESSAGES and error.code in plain:
+                    error.message = plain[error.code]
 
 
 class PortalForm(PlainMessages, forms.Form):
