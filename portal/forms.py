@@ -149,7 +149,7 @@ class PlainMessages(forms.BaseForm):
         super().full_clean()
         # A few stock messages are raised around the field's messages (a NUL
         # in a ModelChoiceField): put those into plain words by their code.
-        for name, errors in (self._errors or {}).items():
+        for name, errors in self.errors.items():
             plain = plain_for(self.fields[name]) if name in self.fields else {}
             for error in errors.as_data():
                 if id(error.message) in STOCK_MESSAGES and error.code in plain:
@@ -231,7 +231,7 @@ class PersonNameField(forms.CharField):
     default_error_messages = {"required": _("请填写姓名。")}
 
     def to_python(self, value: Any) -> str:
-        return normalise_name(super().to_python(value))
+        return normalise_name(super().to_python(value) or "")
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         return {**super().widget_attrs(widget), "autocomplete": "name", "spellcheck": "false"}
