@@ -481,6 +481,10 @@ class LoginForm(PlainMessages, auth_forms.AuthenticationForm):
     }
 
 
+class SetPasswordForm(PlainMessages, auth_forms.SetPasswordForm):
+    """The new password after a reset link, in plain words like every form."""
+
+
 class PasswordResetForm(PortalForm):
     """Find the account by ID number or mobile; send the link to its email.
     The answer page is the same whether or not an account matched."""

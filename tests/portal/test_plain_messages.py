@@ -114,6 +114,8 @@ def hostile_payloads(form: forms.BaseForm) -> Iterator[tuple[dict[str, Any], dic
 
 def build(form_class: type[forms.BaseForm], person: User, data: Any, files: Any) -> Any:
     kwargs = kwargs_for(form_class, person)
+    if issubclass(form_class, auth_forms.SetPasswordForm):
+        return form_class(person, data)
     if issubclass(form_class, auth_forms.AuthenticationForm):
         return form_class(RequestFactory().post("/"), data=data)
     if form_class.__name__ in ("CheckerForm", "HotlineSearchForm"):
@@ -281,3 +283,10 @@ def test_a_claimed_visit_before_the_persons_birth_is_refused() -> None:
 def test_the_start_date_form_keeps_its_own_messages() -> None:
     form = StartDateForm({"start_date": "x"}, earliest=dt.date(2026, 1, 1))
     assert form.errors["start_date"] == ["请按 年-月-日 填写日期，例如 2026-12-01。"]
+
+
+def test_the_summary_reads_well_in_english() -> None:
+    with translation.override("en"):
+        form = DetailsForm({"contact_phone": ""}, category="other", start=None)
+        page = str(form)
+    assert '<a href="#id_contact_phone">Phone: Please fill in this field.</a>' in page
