@@ -425,3 +425,24 @@ def test_acting_as_survives_hostile_input(data: dict[str, Any]) -> None:
     client.force_login(make_person())
     assert_handled(client.post(reverse("family:act_as"), data))
     assert_handled(client.get(reverse("claims:list")))
+
+
+@FUZZ
+@given(
+    chronic=form_data(["province", "region", "disease", "q", "scope"]),
+    hotlines=form_data(["province", "q", "page"]),
+)
+def test_the_public_lookups_survive_hostile_query_strings(
+    chronic: dict[str, Any], hotlines: dict[str, Any]
+) -> None:
+    client = Client()
+    for url, params in (
+        (reverse("chronic:checker"), chronic),
+        (reverse("notices:hotlines"), hotlines),
+        (reverse("notices:list"), hotlines),
+    ):
+        assert_handled(client.get(url, params))
+        assert_handled(client.get(url, params, HTTP_HX_REQUEST="true"))
+    client.force_login(make_person())
+    assert_handled(client.get(reverse("chronic:mine"), chronic))
+    assert_handled(client.get(reverse("notices:hotlines"), hotlines))
