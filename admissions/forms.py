@@ -11,7 +11,7 @@ from chronic.models import ChronicDisease
 from facilities.models import Facility
 from filings.coverage import Care
 from filings.forms import cities_htmx
-from portal.forms import DateInput, destination_choices, province_then_city
+from portal.forms import DateInput, PortalForm, destination_choices, province_then_city
 from portal.models import Region
 
 CARE_CHOICES = [
@@ -21,7 +21,7 @@ CARE_CHOICES = [
 ]
 
 
-class CoverageForm(forms.Form):
+class CoverageForm(PortalForm):
     """能直接结算吗: a day, a city (or one facility there), the kind of care."""
 
     day = forms.DateField(

@@ -7,9 +7,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from chronic.models import ChronicDisease, Scope
+from portal.forms import PortalForm
 
 
-class CheckerForm(forms.Form):
+class CheckerForm(PortalForm):
     """Pick a disease from the list, or type its name."""
 
     disease = forms.ChoiceField(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -24,11 +25,15 @@ from claims.engine import BillLine, YearToDate
 from claims.models import DocumentKind, Settlement
 from filings import forms as filing_forms
 from portal.forms import (
+    PlainTextField,
+    PortalForm,
+    check_plausible_day,
     clean_member_status,
     destination_choices,
     pooling_region_choices,
     province_then_city,
 )
+from portal.idnumbers import birth_date
 from portal.models import MemberStatus, Scheme, User
 from portal.uploads import check_upload
 
@@ -114,7 +119,7 @@ def check_amounts(form: forms.Form) -> None:
         form.add_error("b_share", _("填了乙类费用，请同时填写先行自付比例。"))
 
 
-class EstimateForm(forms.Form):
+class EstimateForm(PortalForm):
     """What an estimate needs; every field travels in the URL (GET)."""
 
     province = forms.ChoiceField(
@@ -295,39 +300,8 @@ def year_to_date(data: dict[str, Any]) -> YearToDate:
 
 # --- manual reimbursement (手工报销) ---------------------------------------
 
-# Text typed into a one-line field has no control characters; a note may have
-# line breaks and tabs but nothing else below U+0020.
-LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_FILES_PER_KIND = 10
 UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-
-
-def _no_control(pattern: re.Pattern[str]) -> Any:
-    def validate(value: str) -> None:
-        if pattern.search(value or ""):
-            raise forms.ValidationError(
-                _("请不要输入看不见的特殊字符（例如从别处复制来的控制符）。"), code="control"
-            )
-
-    return validate
-
-
-class PlainTextField(forms.CharField):
-    """A one-line text with a length limit and no control characters."""
-
-    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(_no_control(TEXT_CONTROL if multiline else LINE_CONTROL))
-        if self.max_length is not None:
-            self.error_messages["max_length"] = _(
-                "最多 %(limit_value)d 个字，您填了 %(show_value)d 个字。"
-            )
-        self.error_messages["required"] = _("请填写这一项。")
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        # No maxlength attribute: a longer paste is explained, not cut silently.
-        return {}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -363,7 +337,7 @@ class UploadsField(forms.FileField):
         return checked
 
 
-class ReimbursementForm(forms.Form):
+class ReimbursementForm(PortalForm):
     """A manual reimbursement claim: the visit, the bill by catalogue class,
     the invoices and itemised bills, and the account to pay into."""
 
@@ -502,6 +476,19 @@ class ReimbursementForm(forms.Form):
         for name in ("invoices", "itemised_bills", "bank_account"):
             self.fields[name].conditional = True  # type: ignore[attr-defined]
         self.account = ""
+
+    def _born(self) -> dt.date | None:
+        try:
+            return birth_date(self.person.id_number)
+        except ValueError:
+            return None
+
+    def clean_admission_date(self) -> dt.date:
+        # Not before the person was born; claims/rules.py judges the rest.
+        return check_plausible_day(self.cleaned_data["admission_date"], born=self._born())
+
+    def clean_discharge_date(self) -> dt.date:
+        return check_plausible_day(self.cleaned_data["discharge_date"], born=self._born())
 
     def clean_bank_account(self) -> str:
         raw = self.cleaned_data.get("bank_account") or ""

@@ -505,6 +505,15 @@ def store_upload(
     return document
 
 
+@transaction.atomic
+def discard_upload(*, owner: User, token: uuid.UUID, pk: int) -> None:
+    """Remove a file kept under the form's token (not yet part of an application)."""
+    document = pending_documents(owner=owner, token=token).filter(pk=pk).first()
+    if document is not None:
+        document.file.delete(save=False)
+        document.delete()
+
+
 def pending_documents(*, owner: User, token: uuid.UUID) -> Any:
     return ReimbursementDocument.objects.filter(
         owner=owner, token=token, reimbursement__isnull=True

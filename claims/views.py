@@ -99,13 +99,11 @@ def settlement_list(request: PortalRequest) -> HttpResponse:
 def _chosen_year(value: str, known: list[int], this_year: int) -> int:
     """The year asked for if it has records; else the latest that has (this
     year when there are none)."""
-    try:
-        year = int(value)
-    except ValueError:
-        year = known[0] if known else this_year
-    if year not in known and known:
-        year = known[0]
-    return year
+    # Only ASCII digits, and only a year that has records: "²" and
+    # 99999999999999999999 are no year (int() raised, the date overflowed).
+    if value.isascii() and value.isdigit() and int(value) in known:
+        return int(value)
+    return known[0] if known else this_year
 
 
 @require_GET
@@ -190,7 +188,8 @@ def _claimed_settlement(request: PortalRequest) -> Settlement | None:
     value = value or request.GET.get("settlement")
     if not value:
         return None
-    if not str(value).isdigit() or len(str(value)) > 18:
+    # isascii: "²".isdigit() is true, and int("²") raises.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise Http404
     unclaimed = services.visible_settlements_without_claim(request.user)
     return get_object_or_404(unclaimed, pk=int(value))
@@ -228,6 +227,17 @@ def _post_claim(request: PortalRequest, settlement: Settlement | None) -> HttpRe
     done = Reimbursement.objects.visible_to(request.user).filter(submission_token=token).first()
     if done is not None:  # a double click or a retried POST
         return redirect("claims:reimbursement", reference=done.reference)
+    remove = request.POST.get("remove", "")
+    if remove.isascii() and remove.isdigit() and len(remove) <= 18:
+        # "删除" next to a kept file: drop it, keep what was typed, judge nothing yet.
+        services.discard_upload(owner=request.user, token=token, pk=int(remove))
+        key = BANK_SESSION_KEY.format(token=token)
+        form = ReimbursementForm(
+            initial=request.POST.dict(),
+            person=request.user,
+            kept_account=str(request.session.get(key, "")),
+        )
+        return _render_form(request, form, token=token, settlement=settlement)
     form = _checked_form(request, token=token)
     if request.POST.get("_refresh"):
         # No JavaScript: the province was chosen; show its cities, judge nothing yet.
@@ -320,6 +330,7 @@ def _visible_reimbursement(request: PortalRequest, reference: str) -> Reimbursem
 def reimbursement_detail(request: PortalRequest, reference: str) -> HttpResponse:
     reimbursement = _visible_reimbursement(request, reference)
     breakdown = reimbursement.breakdown or {}
+    events = list(reimbursement.events.select_related("actor"))
     return render(
         request,
         "claims/reimbursement_detail.html",
@@ -328,7 +339,9 @@ def reimbursement_detail(request: PortalRequest, reference: str) -> HttpResponse
             "lines": reimbursement.lines.all(),
             "claimed": sum((line.amount for line in reimbursement.lines.all()), Decimal(0)),
             "documents": reimbursement.documents.all(),
-            "events": reimbursement.events.select_related("actor"),
+            "events": events,
+            # The summary's payment date is the history's: one record of the fact.
+            "paid": next((e for e in events if e.to_status == ReimbursementStatus.PAID), None),
             "breakdown": breakdown,
             "bands": paid_bands(breakdown),
             "steps": _progress(reimbursement),

@@ -428,6 +428,7 @@ def _backdate(reimbursement: Reimbursement, days: list[int]) -> None:
     start = timezone.make_aware(dt.datetime.combine(reimbursement.discharge_date, dt.time(10, 0)))
     now = timezone.now()
     times = [min(now, start + dt.timedelta(days=d, minutes=7 * i)) for i, d in enumerate(days)]
+    reimbursement.refresh_from_db()  # the services moved it on through fresh rows
     events = list(reimbursement.events.order_by("pk"))
     for event, at in zip(events, times, strict=False):
         ReimbursementEvent.objects.filter(pk=event.pk).update(at=at)

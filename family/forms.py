@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from family.models import GUARDIAN_AGE_LIMIT, Relationship, Scope
-from portal.forms import DateInput, insurance_region_choices
+from portal.forms import DateInput, PersonNameField, PortalForm, insurance_region_choices
 from portal.idnumbers import birth_date, validate_id_number
 from portal.models import Scheme, User
 from portal.uploads import check_upload
@@ -16,8 +16,8 @@ from portal.uploads import check_upload
 MAX_GRANT_YEARS = 5
 
 
-class GrantForm(forms.Form):
-    grantee_name = forms.CharField(label=_("亲属姓名"), max_length=50)
+class GrantForm(PortalForm):
+    grantee_name = PersonNameField(label=_("亲属姓名"))
     grantee_id_number = forms.CharField(
         label=_("亲属的身份证号码"),
         max_length=30,
@@ -72,8 +72,8 @@ class GrantForm(forms.Form):
         return data
 
 
-class ChildForm(forms.Form):
-    full_name = forms.CharField(label=_("子女姓名"), max_length=50)
+class ChildForm(PortalForm):
+    full_name = PersonNameField(label=_("子女姓名"))
     id_number = forms.CharField(label=_("子女的身份证号码"), max_length=30)
     insured_region = forms.ChoiceField(label=_("子女的参保地"))
     household_register = forms.FileField(

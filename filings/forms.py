@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from filings import rules, services
 from filings.models import DocumentKind, FilingCategory, FilingGroup
-from portal.forms import DateInput, destination_choices, province_then_city
+from portal.forms import (
+    DateInput,
+    PlainTextField,
+    PortalForm,
+    check_plausible_day,
+    destination_choices,
+    province_then_city,
+)
 from portal.idnumbers import validate_mobile
 from portal.models import InsuranceRegion, Region
 from portal.uploads import check_upload
@@ -44,7 +51,7 @@ def category_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     return groups
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(PortalForm):
     category = forms.ChoiceField(
         label=_("您属于哪种情况？"),
         choices=FilingCategory.choices,
@@ -64,7 +71,7 @@ def cities_htmx(target: str) -> dict[str, Any]:
     }
 
 
-class DestinationForm(forms.Form):
+class DestinationForm(PortalForm):
     province = forms.ChoiceField(
         label=_("就医省份"),
         error_messages={"required": _("请选择就医的省份。")},
@@ -107,7 +114,7 @@ class DestinationForm(forms.Form):
         return data
 
 
-class StartDateForm(forms.Form):
+class StartDateForm(PortalForm):
     start_date = forms.DateField(
         label=_("从哪天开始"),
         widget=DateInput(),
@@ -133,7 +140,7 @@ class StartDateForm(forms.Form):
         return day
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(PortalForm):
     contact_phone = forms.CharField(
         label=_("联系电话"),
         max_length=11,
@@ -142,20 +149,27 @@ class DetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
     )
 
-    def __init__(self, *args: Any, category: str, start: dt.date | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        category: str,
+        start: dt.date | None,
+        born: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.category, self.start = category, start
+        self.category, self.start, self.born = category, start, born
         today = timezone.localdate()
         if category == rules.Category.REFERRAL:
-            self.fields["referring_hospital"] = forms.CharField(
+            self.fields["referring_hospital"] = PlainTextField(
                 label=_("转出医院"), max_length=100, help_text=_("开具转诊的参保地定点医院。")
             )
-            self.fields["diagnosis"] = forms.CharField(label=_("转诊诊断"), max_length=200)
+            self.fields["diagnosis"] = PlainTextField(label=_("转诊诊断"), max_length=200)
             self.fields["referral_date"] = forms.DateField(
                 label=_("转诊日期"), widget=DateInput(attrs={"max": today.isoformat()})
             )
         elif category == rules.Category.EMERGENCY:
-            self.fields["treating_hospital"] = forms.CharField(
+            self.fields["treating_hospital"] = PlainTextField(
                 label=_("急诊就医的医院"), max_length=100
             )
             self.fields["admission_date"] = forms.DateField(
@@ -166,13 +180,13 @@ class DetailsForm(forms.Form):
                 self.fields[name].error_messages["required"] = _("请填写这一项。")
 
     def clean_referral_date(self) -> dt.date:
-        day: dt.date = self.cleaned_data["referral_date"]
+        day: dt.date = check_plausible_day(self.cleaned_data["referral_date"], born=self.born)
         if day > timezone.localdate():
             raise forms.ValidationError(_("转诊日期不能晚于今天。"))
         return day
 
     def clean_admission_date(self) -> dt.date:
-        day: dt.date = self.cleaned_data["admission_date"]
+        day: dt.date = check_plausible_day(self.cleaned_data["admission_date"], born=self.born)
         if day > timezone.localdate():
             raise forms.ValidationError(_("入院日期不能晚于今天。"))
         if self.start and day < self.start:
@@ -185,7 +199,7 @@ class DetailsForm(forms.Form):
         return day
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PortalForm):
     evidence = forms.ChoiceField(
         label=_("证明材料"),
         choices=[
@@ -232,7 +246,7 @@ class EvidenceForm(forms.Form):
         return data
 
 
-class MaterialsForm(forms.Form):
+class MaterialsForm(PortalForm):
     """Materials a commitment filing still owes, uploaded on its page: the
     same checks as at filing (portal.uploads.check_upload)."""
 
@@ -261,7 +275,7 @@ class MaterialsForm(forms.Form):
         return upload
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(PortalForm):
     accept = forms.BooleanField(
         label=_("我已阅读并同意以上告知内容"),
         error_messages={"required": _("请阅读告知书并勾选同意后再继续。")},
@@ -277,17 +291,18 @@ class ChangeForm(DestinationForm):
     )
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(
+class CancelForm(PortalForm):
+    reason = PlainTextField(
         label=_("取消原因"),
         max_length=200,
+        multiline=True,
         required=False,
         help_text=_("选填，例如：已回参保地居住。"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PortalForm):
     reason = forms.CharField(
         label=_("撤回原因"),
         max_length=200,

@@ -46,6 +46,7 @@ from filings.models import (
 from filings.pdf import render_filing_pdf
 from portal.forms import destination_choices
 from portal.http import HtmxRequest, PortalRequest, partial
+from portal.idnumbers import birth_date
 from portal.models import Region, User
 
 # --- my filings -----------------------------------------------------------
@@ -254,6 +255,7 @@ def _step_form(step: str, request: PortalRequest, draft: FilingDraft, bound: boo
             initial=initial,
             category=data.get("category", ""),
             start=_date(data.get("start_date")),
+            born=birth_date(user.id_number),
         )
     if step == "evidence":
         return EvidenceForm(post, files, initial=data, uploaded=draft.documents.count())

@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalForm
 from portal.models import Region
 
 
-class HotlineSearchForm(forms.Form):
+class HotlineSearchForm(PortalForm):
     province = forms.ChoiceField(label=_("省份"), required=False)
     q = forms.CharField(
         label=_("城市名称"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any, cast
@@ -9,6 +11,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sites.shortcuts import get_current_site
+from django.core import validators
 from django.db.models import Q
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
@@ -26,6 +29,260 @@ class PortalFormRenderer(TemplatesSetting):
 
     form_template_name = "portal/forms/form.html"
     field_template_name = "portal/forms/field.html"
+
+
+# --- plain messages ---------------------------------------------------------
+#
+# Django's stock messages ("确保该变量包含不超过 50 字符", "不允许是用空字符串。"
+# for a NUL character, "选择一个有效的选项。 110100 不在可用的选项中。") speak
+# to programmers. Every form a person submits is a PortalForm (or has
+# PlainMessages): before it is cleaned, every field still carrying a stock
+# message gets the plain one below; a message a form set itself is kept.
+
+
+def _stock_messages() -> set[int]:
+    """The identities of Django's own error messages (fields and validators)."""
+    stock: set[int] = set()
+    for name in dir(forms):
+        kind = getattr(forms, name)
+        if isinstance(kind, type) and issubclass(kind, forms.Field):
+            for klass in kind.__mro__:
+                stock.update(id(m) for m in getattr(klass, "default_error_messages", {}).values())
+    for validator in (
+        validators.MaxLengthValidator,
+        validators.MinLengthValidator,
+        validators.MaxValueValidator,
+        validators.MinValueValidator,
+        validators.ProhibitNullCharactersValidator,
+        validators.EmailValidator,
+        validators.URLValidator,
+        validators.DecimalValidator,
+    ):
+        stock.add(id(getattr(validator, "message", None)))
+        stock.update(id(m) for m in getattr(validator, "messages", {}).values())
+    return stock
+
+
+STOCK_MESSAGES = _stock_messages()
+PLAIN_MESSAGES: dict[str, Any] = {
+    "required": _("请填写这一项。"),
+    "max_length": _("最多 %(limit_value)d 个字，您填了 %(show_value)d 个字。"),
+    "min_length": _("至少 %(limit_value)d 个字，您填了 %(show_value)d 个字。"),
+    "null_characters_not_allowed": _(
+        "内容里有一个看不见的空字符（NUL），通常是复制粘贴带进来的，请删除后重新输入。"
+    ),
+    "invalid": _("格式不对，请核对后重新填写。"),
+    "invalid_choice": _("请从列表中选择一项。"),
+    "invalid_list": _("请从列表中选择。"),
+    "invalid_pk_value": _("请从列表中选择。"),
+    "min_value": _("不能小于 %(limit_value)s。"),
+    "max_value": _("不能大于 %(limit_value)s。"),
+    "max_digits": _("数字太长了，请核对。"),
+    "max_whole_digits": _("数字太长了，请核对。"),
+    "max_decimal_places": _("小数点后最多 %(max)s 位。"),
+    "step_size": _("请填写 %(limit_value)s 的整数倍。"),
+    "unique": _("已经有账户使用了这一项。请换一个，或者直接登录。"),
+}
+PLAIN_BY_KIND: list[tuple[type[forms.Field], dict[str, Any]]] = [
+    (
+        forms.FileField,
+        {
+            "required": _("请选择要上传的文件。"),
+            "invalid": _("没有收到文件，请重新选择。"),
+            "missing": _("没有收到文件，请重新选择。"),
+            "empty": _("文件是空的，请重新选择。"),
+            "max_length": _("文件名太长了（最多 %(max)d 个字），请改短后重新选择。"),
+            "contradiction": _("请选择新文件或者勾选清除，不能两样都做。"),
+            "invalid_image": _("这不是能打开的图片，请重新选择。"),
+        },
+    ),
+    (forms.EmailField, {"invalid": _("请填写有效的电子邮箱地址，例如 name@example.com。")}),
+    (
+        forms.DateField,
+        {
+            "required": _("请填写日期。"),
+            "invalid": _("请按 年-月-日 填写日期，例如 2026-03-15。"),
+        },
+    ),
+    (forms.DateTimeField, {"invalid": _("请按 年-月-日 时:分 填写，例如 2026-03-15 09:30。")}),
+    (forms.IntegerField, {"invalid": _("请填写整数，例如 3。")}),
+    (forms.DecimalField, {"invalid": _("请填写数字，例如 12000 或 12000.50。")}),
+    (forms.FloatField, {"invalid": _("请填写数字，例如 12000 或 12000.50。")}),
+    (forms.BooleanField, {"required": _("请勾选这一项。")}),
+    (forms.ChoiceField, {"required": _("请选择一项。")}),
+    (forms.ModelChoiceField, {"required": _("请选择一项。")}),
+]
+
+
+def plain_for(field: forms.Field) -> dict[str, Any]:
+    plain = dict(PLAIN_MESSAGES)
+    for kind, messages in reversed(PLAIN_BY_KIND):
+        if isinstance(field, kind):
+            plain.update(messages)
+    return plain
+
+
+def plain_messages(field: forms.Field) -> None:
+    """Replace every stock message of `field` (its own and its validators',
+    which the field's messages override by code) with the plain one."""
+    plain = plain_for(field)
+    messages = field.error_messages
+    stock = {code for code, message in messages.items() if id(message) in STOCK_MESSAGES}
+    stock.update(
+        getattr(v, "code", "")
+        for v in field.validators
+        if id(getattr(v, "message", None)) in STOCK_MESSAGES
+        and getattr(v, "code", "") not in field.error_messages
+    )
+    for code in stock & plain.keys():
+        field.error_messages[code] = plain[code]
+
+
+class PlainMessages(forms.BaseForm):
+    """Every field in plain words, and one message per field (the first
+    problem found; the next shows once it is fixed)."""
+
+    def full_clean(self) -> None:
+        # Here, not in __init__: some forms add fields after super().__init__().
+        for field in self.fields.values():
+            plain_messages(field)
+        super().full_clean()
+        # A few stock messages are raised around the field's messages (a NUL
+        # in a ModelChoiceField): put those into plain words by their code.
+        for name, errors in self.errors.items():
+            plain = plain_for(self.fields[name]) if name in self.fields else {}
+            for error in errors.as_data():
+                if id(error.message) in STOCK_MESSAGES and error.code in plain:
+                    error.message = plain[error.code]
+
+
+class PortalForm(PlainMessages, forms.Form):
+    pass
+
+
+class PortalModelForm(PlainMessages, forms.ModelForm):
+    def full_clean(self) -> None:
+        # A unique model field's message ("具有 手机号码 的 用户 已存在。") maps
+        # onto the form field by its code.
+        for field in self.fields.values():
+            if id(field.error_messages.get("unique")) in STOCK_MESSAGES or (
+                "unique" not in field.error_messages
+            ):
+                field.error_messages["unique"] = PLAIN_MESSAGES["unique"]
+        super().full_clean()
+
+
+# --- names, free text and dates -------------------------------------------
+
+# Names as on the resident ID card (居民身份证法 第四条: 国家通用语言文字 and
+# 公安部《姓名登记条例》draft rules): Chinese characters, joined by the middle
+# dot of minority names (买买提·吐尔逊); foreign permanent residents' cards
+# carry the name in Latin letters, words separated by spaces.
+HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+CHINESE_NAME = re.compile(f"[{HAN}]+(?:·[{HAN}]+)*")
+LATIN_NAME = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+MIDDLE_DOTS = str.maketrans(dict.fromkeys("•・･‧∙⋅●", "·"))
+NAME_LENGTH = (2, 50)
+
+
+def is_invisible(ch: str) -> bool:
+    """Control characters and format characters (bidi overrides such as
+    U+202E, zero-width spaces, BOM): they change how text reads or prints."""
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def normalise_name(value: str) -> str:
+    """Full-width letters to ASCII, any look-alike dot to ·, spaces collapsed
+    (and dropped between Chinese characters, which the card never spaces)."""
+    text = unicodedata.normalize("NFKC", value or "").translate(MIDDLE_DOTS)
+    text = " ".join(text.split())
+    joined = re.sub(r"\s*·\s*", "·", text).replace(" ", "")
+    return joined if CHINESE_NAME.fullmatch(joined) else text
+
+
+def validate_person_name(name: str) -> None:
+    """A person's name as on their ID card, 2–50 characters."""
+    if any(is_invisible(ch) for ch in name):
+        raise forms.ValidationError(
+            _("姓名中有看不见的特殊字符，请删除后重新输入。"), code="invisible"
+        )
+    if len(name) > NAME_LENGTH[1]:
+        raise forms.ValidationError(
+            _("姓名最多 %(limit)d 个字，您填了 %(n)d 个字。"),
+            code="max_length",
+            params={"limit": NAME_LENGTH[1], "n": len(name)},
+        )
+    if not (CHINESE_NAME.fullmatch(name) or LATIN_NAME.fullmatch(name)):
+        raise forms.ValidationError(
+            _(
+                "姓名请按身份证填写：汉字（少数民族姓名可用间隔号“·”），"
+                "外国人永久居留身份证上的姓名用英文字母和空格。"
+            ),
+            code="characters",
+        )
+    if len(name) < NAME_LENGTH[0]:
+        raise forms.ValidationError(_("姓名至少 2 个字。"), code="min_length")
+
+
+class PersonNameField(forms.CharField):
+    """Where a person's name is typed: registration, a relative, a child."""
+
+    default_validators = [validate_person_name]
+    default_error_messages = {"required": _("请填写姓名。")}
+
+    def to_python(self, value: Any) -> str:
+        return normalise_name(super().to_python(value) or "")
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "autocomplete": "name", "spellcheck": "false"}
+
+
+def validate_plain_line(value: str) -> None:
+    """One line of free text (a hospital, a diagnosis): no control or bidi characters."""
+    if any(is_invisible(ch) for ch in value or ""):
+        raise forms.ValidationError(
+            _("请不要输入看不见的特殊字符（例如从别处复制来的控制符）。"), code="control"
+        )
+
+
+def validate_plain_text(value: str) -> None:
+    """Several lines of free text (a note, a reason): line breaks and tabs are fine."""
+    validate_plain_line((value or "").replace("\r", "").replace("\n", "").replace("\t", ""))
+
+
+class PlainTextField(forms.CharField):
+    """Free text with a length limit and no control or bidi characters."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_plain_text if multiline else validate_plain_line)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No maxlength attribute: a longer paste is explained, not cut silently.
+        return {}
+
+
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
+def check_plausible_day(
+    day: dt.date, *, born: dt.date | None = None, latest: dt.date | None = None
+) -> dt.date:
+    """A day a visit or a referral can have happened on: not before the
+    person's birth (or 1900), not after `latest` (usually today)."""
+    if day < EARLIEST_DAY:
+        raise forms.ValidationError(_("这个日期太早了，请核对年份。"), code="too_early")
+    if born is not None and day < born:
+        raise forms.ValidationError(
+            _("这个日期早于您的出生日期（%(born)s），请核对。"),
+            code="before_birth",
+            params={"born": born.isoformat()},
+        )
+    if latest is not None and day > latest:
+        raise forms.ValidationError(
+            _("这个日期不能晚于 %(day)s。"), code="future", params={"day": latest.isoformat()}
+        )
+    return day
 
 
 class DateInput(forms.DateInput):
@@ -114,7 +371,8 @@ def insurance_region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return list(groups.items())
 
 
-class RegistrationForm(forms.ModelForm):
+class RegistrationForm(PortalModelForm):
+    full_name = PersonNameField(label=_("姓名"), help_text=_("与身份证上的姓名一致。"))
     password1 = forms.CharField(
         label=_("设置密码"),
         strip=False,
@@ -171,18 +429,6 @@ class RegistrationForm(forms.ModelForm):
         member_status.choices = MemberStatus.choices
         member_status.conditional = True  # type: ignore[attr-defined]  # required for employees only
 
-    def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise forms.ValidationError(_("请填写姓名。"), code="required")
-        # Invisible control and format characters (pasted or hostile) make a
-        # name that cannot be read, searched or printed on the 备案表.
-        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
-            raise forms.ValidationError(
-                _("姓名中有看不见的特殊字符，请删除后重新输入。"), code="invisible"
-            )
-        return name
-
     def clean_id_number(self) -> str:
         number = validate_id_number(self.cleaned_data["id_number"])
         if User.objects.filter(id_number=number).exists():
@@ -222,7 +468,7 @@ class RegistrationForm(forms.ModelForm):
         return user
 
 
-class LoginForm(auth_forms.AuthenticationForm):
+class LoginForm(PlainMessages, auth_forms.AuthenticationForm):
     username = auth_forms.UsernameField(
         label=_("身份证号码或手机号码"),
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
@@ -235,7 +481,11 @@ class LoginForm(auth_forms.AuthenticationForm):
     }
 
 
-class PasswordResetForm(forms.Form):
+class SetPasswordForm(PlainMessages, auth_forms.SetPasswordForm):
+    """The new password after a reset link, in plain words like every form."""
+
+
+class PasswordResetForm(PortalForm):
     """Find the account by ID number or mobile; send the link to its email.
     The answer page is the same whether or not an account matched."""
 

@@ -20,13 +20,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.forms import PortalForm
 from portal.http import PortalRequest
 
 RECOVERY_CODES = 10
 staff_only = user_passes_test(lambda u: u.is_authenticated and u.is_staff)
 
 
-class TokenForm(forms.Form):
+class TokenForm(PortalForm):
     token = forms.CharField(
         label=gettext_lazy("验证码"),
         max_length=16,

@@ -8,7 +8,7 @@ from django.views.i18n import set_language
 
 from filings import views as filing_views
 from portal import health, session, two_factor, views
-from portal.forms import LoginForm, PasswordResetForm
+from portal.forms import LoginForm, PasswordResetForm, SetPasswordForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

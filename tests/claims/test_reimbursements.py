@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -621,3 +622,85 @@ def test_the_claims_list_takes_the_same_number_of_queries_for_one_or_many(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(LIST)
     assert page.content.decode().count("用这条记录申请报销") == 6
+
+
+# --- issue 16: kept files, the error summary, one payment date --------------------
+
+
+def test_a_kept_file_is_listed_with_a_remove_button_and_can_be_removed(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    token = uuid.uuid4()
+    page = page_errors(submit(client, token=token, facility_name=""))
+    kept = ReimbursementDocument.objects.get(original_name="invoice.pdf")
+    assert "已上传医疗收费票据（发票）：invoice.pdf" in page
+    assert f'name="remove" value="{kept.pk}"' in page
+    # 删除 posts the form: that file goes, what was typed and the card stay.
+    data = form_data(token=token, invoices=None, itemised_bills=None, bank_account="")
+    page = client.post(NEW, {**data, "remove": str(kept.pk)}).content.decode()
+    assert not ReimbursementDocument.objects.filter(pk=kept.pk).exists()
+    assert "invoice.pdf" not in page and "bill.png" in page
+    assert "6222 **** **** 4458" in page and 'value="上海市第六人民医院"' in page
+    assert 'class="error-summary"' not in page  # nothing judged yet
+    # Now the invoice is missing again, and is asked for.
+    response = client.post(NEW, data)
+    assert response.status_code == 200 and 'id="id_invoices_error"' in response.content.decode()
+
+
+def test_a_person_cannot_remove_someone_elses_kept_file(
+    client: Client, retiree: User, stranger: User
+) -> None:
+    client.force_login(retiree)
+    token = uuid.uuid4()
+    submit(client, token=token, facility_name="")
+    kept = ReimbursementDocument.objects.get(original_name="invoice.pdf")
+    client.force_login(stranger)
+    client.post(NEW, {**form_data(token=token), "remove": str(kept.pk)})
+    assert ReimbursementDocument.objects.filter(pk=kept.pk).exists()
+
+
+def test_the_error_summary_gets_the_focus_from_a_static_script(
+    client: Client, retiree: User
+) -> None:
+    client.force_login(retiree)
+    page = page_errors(submit(client, facility_name=""))
+    assert "data-error-summary" in page and 'tabindex="-1"' in page
+    assert re.search(r'<script src="[^"]*js/error-summary\.js" defer></script>', page)
+    script = (django_settings.BASE_DIR / "static" / "js" / "error-summary.js").read_text()
+    assert "focus()" in script and "data-error-summary" in script
+
+
+def test_the_summary_and_the_history_give_the_same_payment_date(
+    client: Client, retiree: User, reviewer: User
+) -> None:
+    claim = make_claim(retiree)
+    services.start_review(claim, by=reviewer)
+    services.approve(claim, by=reviewer)
+    services.mark_paid(claim, by=reviewer)
+    # The payment was recorded on another day than the row's copy says.
+    paid_on = dt.datetime(2026, 9, 7, 10, 21, tzinfo=dt.UTC)
+    ReimbursementEvent.objects.filter(reimbursement=claim, to_status="paid").update(at=paid_on)
+    client.force_login(retiree)
+    page = client.get(reverse("claims:reimbursement", args=[claim.reference])).content.decode()
+    assert "2026-09-07 已打款" in page
+    assert re.search(r"2026-09-07 \d\d:\d\d</time> · 已支付", page)
+
+
+@pytest.mark.parametrize("records", [True, False])
+@pytest.mark.parametrize("year", ["99999999999999999999", "²", "-1", "0", "2026\x00"])
+def test_the_settlement_list_takes_any_year_without_a_500(
+    client: Client, retiree: User, year: str, records: bool
+) -> None:
+    if records:
+        make_settlement(retiree)
+    client.force_login(retiree)
+    assert client.get(reverse("claims:list"), {"year": year}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 30])
+def test_an_odd_settlement_number_is_a_404_not_a_500(
+    client: Client, retiree: User, value: str
+) -> None:
+    client.force_login(retiree)
+    assert client.get(NEW, {"settlement": value}).status_code == 404

@@ -3,7 +3,9 @@
 Hypothesis posts very long strings, control characters, NUL bytes, injection
 strings, lists where one value is expected, and leaves fields out, to the
 registration, login and password-reset forms, each step of the filing
-journey, change, cancel and the estimator's query string. After each example
+journey, change, cancel, the estimator's query string, the reimbursement
+form, the settlement pages' query strings, the family forms (grant, child)
+and act-as. After each example
 every stored row is checked again with the model's own validation."""
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.forms import EstimateForm
+from claims.models import Reimbursement, ReimbursementDocument
+from family.models import Grant, Guardianship
 from filings.models import Filing, FilingCategory, FilingDocument, FilingDraft
 from portal.idnumbers import MOBILE_RE, make_id_number
 from portal.models import Region, User
@@ -303,3 +307,142 @@ def test_the_estimator_survives_hostile_query_strings(params: dict[str, Any]) ->
     client = Client()
     assert_handled(client.get(reverse("claims:estimate"), params))
     assert_handled(client.get(reverse("claims:estimate"), params, HTTP_HX_REQUEST="true"))
+
+
+# --- claims, family and act-as (issue 16) ---------------------------------------
+
+REIMBURSEMENT_FIELDS = [
+    "token",
+    "settlement",
+    "province",
+    "treatment_city",
+    "facility_name",
+    "facility_level",
+    "care_type",
+    "admission_date",
+    "discharge_date",
+    "reason",
+    "note",
+    "amount_a",
+    "amount_b",
+    "b_share",
+    "amount_c",
+    "bank_name",
+    "bank_account",
+    "_refresh",
+    "remove",
+]
+
+
+def assert_no_invalid_claim_stored() -> None:
+    for claim in Reimbursement.objects.all():
+        claim.full_clean()
+        assert not CONTROL.search(claim.facility_name + claim.note + claim.bank_name)
+    for document in ReimbursementDocument.objects.all():
+        assert document.content_type in SIGNATURES
+
+
+@FUZZ
+@given(
+    data=form_data(REIMBURSEMENT_FIELDS),
+    invoice=st.one_of(st.none(), upload),
+    query=form_data(["settlement"]),
+)
+def test_the_reimbursement_form_survives_hostile_input(
+    data: dict[str, Any], invoice: SimpleUploadedFile | None, query: dict[str, Any]
+) -> None:
+    client = Client()
+    client.force_login(make_person())
+    url = reverse("claims:reimbursement_new")
+    assert_handled(client.get(url, query))
+    files = {"invoices": invoice} if invoice is not None else {}
+    assert_handled(client.post(url, {**data, **files}))
+    assert_handled(client.post(url, {**data, **files}, HTTP_HX_REQUEST="true"))
+    assert_nothing_invalid_stored()
+    assert_no_invalid_claim_stored()
+
+
+@FUZZ
+@given(params=form_data(["year", "page"]), pk=st.integers(0, 2**63 - 1))
+def test_the_settlement_pages_survive_hostile_query_strings(
+    params: dict[str, Any], pk: int
+) -> None:
+    client = Client()
+    client.force_login(make_person())
+    assert_handled(client.get(reverse("claims:list"), params))
+    assert_handled(client.get(reverse("claims:list"), params, HTTP_HX_REQUEST="true"))
+    assert_handled(client.get(reverse("claims:settlement", args=[pk])))
+    assert_handled(client.get(reverse("claims:reimbursements"), params))
+
+
+@FUZZ
+@given(year=st.one_of(text, st.integers().map(str), st.just("99999999999999999999")))
+def test_the_settlement_year_survives_any_number(year: str) -> None:
+    client = Client()
+    client.force_login(make_person())
+    assert_handled(client.get(reverse("claims:list"), {"year": year}))
+
+
+GRANT_FIELDS = ["grantee_name", "grantee_id_number", "relationship", "scope", "valid_until"]
+
+
+def assert_no_invalid_family_row_stored() -> None:
+    for grant in Grant.objects.all():
+        grant.full_clean()
+    for guardianship in Guardianship.objects.all():
+        guardianship.full_clean()
+    assert_nothing_invalid_stored()
+
+
+@FUZZ
+@given(data=st.one_of(form_data(GRANT_FIELDS), st.builds(dict)))
+def test_the_grant_form_survives_hostile_input(data: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(make_person())
+    assert_handled(client.post(reverse("family:grant_new"), data))
+    assert_no_invalid_family_row_stored()
+
+
+@FUZZ
+@given(
+    data=form_data(["full_name", "id_number", "insured_region"]),
+    file=st.one_of(st.none(), upload),
+)
+def test_the_child_form_survives_hostile_input(
+    data: dict[str, Any], file: SimpleUploadedFile | None
+) -> None:
+    client = Client()
+    client.force_login(make_person())
+    files = {"household_register": file} if file is not None else {}
+    assert_handled(client.post(reverse("family:child_new"), {**data, **files}))
+    assert_no_invalid_family_row_stored()
+
+
+@FUZZ
+@given(data=form_data(["person", "next"]))
+def test_acting_as_survives_hostile_input(data: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(make_person())
+    assert_handled(client.post(reverse("family:act_as"), data))
+    assert_handled(client.get(reverse("claims:list")))
+
+
+@FUZZ
+@given(
+    chronic=form_data(["province", "region", "disease", "q", "scope"]),
+    hotlines=form_data(["province", "q", "page"]),
+)
+def test_the_public_lookups_survive_hostile_query_strings(
+    chronic: dict[str, Any], hotlines: dict[str, Any]
+) -> None:
+    client = Client()
+    for url, params in (
+        (reverse("chronic:checker"), chronic),
+        (reverse("notices:hotlines"), hotlines),
+        (reverse("notices:list"), hotlines),
+    ):
+        assert_handled(client.get(url, params))
+        assert_handled(client.get(url, params, HTTP_HX_REQUEST="true"))
+    client.force_login(make_person())
+    assert_handled(client.get(reverse("chronic:mine"), chronic))
+    assert_handled(client.get(reverse("notices:hotlines"), hotlines))
