@@ -21,11 +21,6 @@ from family.records import PersonRecord, PersonRecordQuerySet
 from portal.models import InsuranceRegion
 from portal.ranges import DateRange
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from portal.models import User
-
 
 class Scope(models.TextChoices):
     NATIONAL = rules.NATIONAL, _("全国跨省直接结算")
@@ -87,12 +82,6 @@ class ChronicDisease(models.Model):
 
 
 class QualificationQuerySet(PersonRecordQuerySet["Qualification"]):
-    def for_person(self, user: User | AnonymousUser) -> QualificationQuerySet:
-        """Only the signed-in person's own qualifications."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(person=user)
-
     def current(self, on: dt.date | None = None) -> QualificationQuerySet:
         on = on or timezone.localdate()
         return self.filter(
