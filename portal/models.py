@@ -19,6 +19,7 @@ from portal.idnumbers import (
     normalise_id_number,
     validate_mobile,
 )
+from portal.reference import Hotline, derived_hotlines
 
 MUNICIPALITY_PREFIXES = frozenset({"11", "12", "31", "50"})
 
@@ -118,6 +119,16 @@ class InsuranceRegion(models.Model):
     @property
     def province_code(self) -> str:
         return self.region.province_code
+
+    @property
+    def phone(self) -> Hotline | None:
+        """The number to call from another city: the one staff entered (the
+        agency's own published number) or else the region's area code +
+        12393 (portal/data/hotlines.csv), shown as unconfirmed; None when
+        neither source knows the region's area code."""
+        if self.hotline:
+            return Hotline(self.hotline, confirmed=True)
+        return derived_hotlines().get(self.region.pk)
 
 
 class Scheme(models.TextChoices):
