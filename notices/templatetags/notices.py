@@ -31,7 +31,7 @@ def downtime_banner(
     request = context.get("request")
     user = getattr(request, "user", None)
     # Signed in: the insured region of the person whose records are shown.
-    subject = getattr(request, "subject", None) if user and user.is_authenticated else None
+    subject = getattr(request, "subject", user) if user and user.is_authenticated else None
     insured = getattr(subject, "insured_region_id", None)
     if insured:
         codes.update({insured, insured[:2] + "0000"})
