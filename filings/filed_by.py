@@ -10,8 +10,8 @@ from filings.models import FiledBy, Filing
 
 
 def filed_by_text(filing: Filing, *, with_relationship: bool = False) -> str:
-    """"张桂兰本人", "由 李明 代办" (with the relationship, as the 备案表 prints
-    it: "由 李明（子女）代办"), or "经办机构窗口办理"."""
+    """Who filed it: "张桂兰本人", "由 李明 代办" (with the relationship, as
+    the 备案表 prints it: "由 李明（子女）代办"), or "经办机构窗口办理"."""
     if filing.filed_by_role == FiledBy.RELATIVE and filing.filed_by is not None:
         name = filing.filed_by.full_name
         relationship = relationship_of(filing.filed_by, filing.person) if with_relationship else ""

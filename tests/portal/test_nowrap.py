@@ -51,4 +51,4 @@ def test_a_settlements_amounts_and_dates_do_not_break(client: Client, retiree: U
     client.force_login(retiree)
     html = client.get(reverse("claims:settlement", args=[settlement.pk])).content.decode()
     assert _unbreakable(html, "2026-03-02")
-    assert _unbreakable(html, "7,000.00")
+    assert _unbreakable(html, "7,000.00 元")
