@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chronic import rules
@@ -72,6 +73,13 @@ class ChronicDisease(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language: the shipped diseases
+        (chronic/diseases.py) have English names in the catalogue; one staff
+        added shows its Chinese name."""
+        return gettext(self.name)
 
     @property
     def is_national(self) -> bool:

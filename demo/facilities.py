@@ -26,6 +26,13 @@ DEMO_NOTICE = (
     "定点机构查询可能无法使用，跨省直接结算暂停。急需出院结算的，可以先全额付费，"
     "回参保地手工报销。"
 )
+DEMO_NOTICE_EN = (
+    "The national cross-province settlement system is being upgraded. Meanwhile "
+    "cross-province filings cannot be made, the hospital and pharmacy lookup may "
+    "not work, and direct settlement across provinces is suspended. If you must "
+    "settle a bill on discharge, pay in full and claim manual reimbursement from "
+    "your insured place."
+)
 
 
 def seed_demo_data(stdout: Any) -> None:
@@ -50,7 +57,9 @@ def _seed_downtime_notice() -> None:
     from notices.models import AffectedPage, DowntimeNotice
 
     now = timezone.now()
-    if DowntimeNotice.objects.showing(now).filter(message=DEMO_NOTICE).exists():
+    existing = DowntimeNotice.objects.showing(now).filter(message=DEMO_NOTICE)
+    if existing.exists():
+        existing.filter(message_en="").update(message_en=DEMO_NOTICE_EN)
         return
     # Next Saturday 22:00 to Sunday 06:00, local time.
     today = timezone.localdate()
@@ -61,6 +70,7 @@ def _seed_downtime_notice() -> None:
         starts_at=starts,
         ends_at=starts + dt.timedelta(hours=8),
         message=DEMO_NOTICE,
+        message_en=DEMO_NOTICE_EN,
         pages=[AffectedPage.FILING, AffectedPage.LOOKUP, AffectedPage.SETTLEMENT],
     )
 

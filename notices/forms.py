@@ -26,7 +26,7 @@ class HotlineSearchForm(forms.Form):
             field.conditional = True  # type: ignore[attr-defined]
         self.fields["province"].choices = [  # type: ignore[attr-defined]
             ("", _("全部省份")),
-            *((p.code, p.name) for p in provinces),
+            *((p.code, p.display_name) for p in provinces),
         ]
 
     def clean_q(self) -> str:
