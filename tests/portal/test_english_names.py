@@ -94,3 +94,15 @@ def test_the_admin_speaks_chinese_where_django_and_axes_do_not(client: Client) -
     assert "模型名称" in html
     html = client.get(reverse("admin:app_list", args=["axes"])).content.decode()
     assert "Access attempts" not in html and "登录尝试记录" in html
+
+
+def test_the_banner_uses_an_english_colon_on_english_pages(english: Client) -> None:
+    now = timezone.now()
+    DowntimeNotice.objects.create(
+        starts_at=now + dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=3),
+        message="系统升级",
+        pages=["lookup"],
+    )
+    html = english.get(reverse("facilities:list")).content.decode()
+    assert "Nationwide: " in html and "Nationwide：" not in html
