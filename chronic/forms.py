@@ -40,8 +40,8 @@ class CheckerForm(PortalForm):
         for field in self.fields.values():
             # A search form: nothing is required, so nothing is marked 选填.
             field.conditional = True  # type: ignore[attr-defined]
-        national = [(d.code, d.name) for d in diseases if d.scope == Scope.NATIONAL]
-        regional = [(d.code, d.name) for d in diseases if d.scope == Scope.REGIONAL]
+        national = [(d.code, d.display_name) for d in diseases if d.scope == Scope.NATIONAL]
+        regional = [(d.code, d.display_name) for d in diseases if d.scope == Scope.REGIONAL]
         self.fields["disease"].choices = [  # type: ignore[attr-defined]
             ("", _("请选择")),
             (_("全国跨省直接结算的 5 种"), national),

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chronic import rules
@@ -20,11 +21,6 @@ from facilities.models import Facility, Service
 from family.records import PersonRecord, PersonRecordQuerySet
 from portal.models import InsuranceRegion
 from portal.ranges import DateRange
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from portal.models import User
 
 
 class Scope(models.TextChoices):
@@ -79,6 +75,13 @@ class ChronicDisease(models.Model):
         return self.name
 
     @property
+    def display_name(self) -> str:
+        """The name in the page's language: the shipped diseases
+        (chronic/diseases.py) have English names in the catalogue; one staff
+        added shows its Chinese name."""
+        return gettext(self.name)
+
+    @property
     def is_national(self) -> bool:
         return self.scope == Scope.NATIONAL
 
@@ -87,12 +90,6 @@ class ChronicDisease(models.Model):
 
 
 class QualificationQuerySet(PersonRecordQuerySet["Qualification"]):
-    def for_person(self, user: User | AnonymousUser) -> QualificationQuerySet:
-        """Only the signed-in person's own qualifications."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(person=user)
-
     def current(self, on: dt.date | None = None) -> QualificationQuerySet:
         on = on or timezone.localdate()
         return self.filter(

@@ -31,10 +31,11 @@ def checker(request: HtmxRequest) -> HttpResponse:
         if typed or chosen:
             verdict = rules.verdict_for(chosen.facts() if chosen else None, typed)
     own = None
-    if chosen is not None and request.user.is_authenticated:
+    subject = request.subject if request.user.is_authenticated else None  # type: ignore[attr-defined]
+    if chosen is not None and subject is not None:
         own = (
-            Qualification.objects.for_person(request.user)
-            .filter(disease=chosen)
+            Qualification.objects.visible_to(request.user)
+            .filter(person=subject, disease=chosen)
             .select_related("insured_region__region__parent")
             .first()
         )
@@ -51,9 +52,11 @@ def checker(request: HtmxRequest) -> HttpResponse:
 
 @require_GET
 def my_qualifications(request: PortalRequest) -> HttpResponse:
-    """The signed-in person's own recognised chronic diseases."""
+    """The subject's recognised chronic diseases (the person the signed-in
+    user acts for, or the user)."""
     qualifications = (
-        Qualification.objects.for_person(request.user)
+        Qualification.objects.visible_to(request.user)
+        .filter(person=request.subject)
         .select_related("disease", "insured_region__region__parent")
         .prefetch_related("designated_facilities__city__parent")
     )
@@ -67,9 +70,9 @@ def my_qualifications(request: PortalRequest) -> HttpResponse:
 @require_GET
 def qualification_detail(request: PortalRequest, pk: int) -> HttpResponse:
     qualification = get_object_or_404(
-        Qualification.objects.for_person(request.user).select_related(
-            "disease", "insured_region__region__parent"
-        ),
+        Qualification.objects.visible_to(request.user)
+        .filter(person=request.subject)
+        .select_related("disease", "insured_region__region__parent"),
         pk=pk,
     )
     facilities = qualification.designated_facilities.select_related("city__parent")

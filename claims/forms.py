@@ -257,22 +257,23 @@ class EstimateForm(PortalForm):
         return year_to_date(self.cleaned_data)
 
 
-def defaults_for(user: Any) -> dict[str, Any]:
-    """A logged-in person's own insured place and scheme; sensible starting
+def defaults_for(subject: Any) -> dict[str, Any]:
+    """The subject's insured place and scheme (the person whose records a
+    signed-in visitor is looking at; None for a visitor); sensible starting
     values for everyone."""
     initial: dict[str, Any] = {
         "care_type": CareType.INPATIENT,
         "level": FacilityLevel.LEVEL_3,
         "b_share": Decimal(10),
     }
-    if isinstance(user, User) and user.insured_region_id:
-        region = user.insured_region
+    if isinstance(subject, User) and subject.insured_region_id:
+        region = subject.insured_region
         assert region is not None
         initial.update(
             province=region.province_code,
             region=region.pk,
-            scheme=user.scheme,
-            member_status=user.member_status,
+            scheme=subject.scheme,
+            member_status=subject.member_status,
         )
     return initial
 

@@ -39,7 +39,10 @@ def estimate(request: HtmxRequest) -> HttpResponse:
         form = EstimateForm(initial=request.GET.dict())
         return render(request, partial(request, template, "region-field"), {"form": form})
     if not any(name in request.GET for name in EstimateForm.base_fields):
-        form = EstimateForm(initial=defaults_for(request.user))
+        # Signed in: start from the insured place of the person whose records
+        # are shown (the mother, while her son acts for her).
+        subject = request.subject if request.user.is_authenticated else None  # type: ignore[attr-defined]
+        form = EstimateForm(initial=defaults_for(subject))
         return render(request, template, {"form": form})
     form = EstimateForm(request.GET)
     if not form.is_valid():

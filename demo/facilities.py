@@ -18,18 +18,20 @@ from portal.models import InsuranceRegion, User
 # The real Beijing sample list stays with the importer whose format it shows.
 BEIJING_CSV = Path(__file__).resolve().parents[1] / "facilities/data/beijing_facilities.csv"
 DEMO_SYNTHETIC = 1500
-# Demo values, not the agencies' published numbers: marked in the data itself.
+# Earlier demo seeds wrote marked numbers into four regions; every region now
+# has its number from portal/data/hotlines.csv, so a seed clears them.
 DEMO_HOTLINE_MARK = "（演示）"
-DEMO_HOTLINES = {
-    "340100": "0551-12393",
-    "310100": "021-12393",
-    "110100": "010-12393",
-    "320100": "025-12393",
-}
 DEMO_NOTICE = (
     "国家异地就医结算系统升级维护。维护期间暂停办理跨省异地就医备案，"
     "定点机构查询可能无法使用，跨省直接结算暂停。急需出院结算的，可以先全额付费，"
     "回参保地手工报销。"
+)
+DEMO_NOTICE_EN = (
+    "The national cross-province settlement system is being upgraded. Meanwhile "
+    "cross-province filings cannot be made, the hospital and pharmacy lookup may "
+    "not work, and direct settlement across provinces is suspended. If you must "
+    "settle a bill on discharge, pay in full and claim manual reimbursement from "
+    "your insured place."
 )
 
 
@@ -48,17 +50,16 @@ def seed_demo_data(stdout: Any) -> None:
 
 
 def _seed_hotlines() -> None:
-    for code, number in DEMO_HOTLINES.items():
-        InsuranceRegion.objects.filter(pk=code, hotline="").update(
-            hotline=f"{number}{DEMO_HOTLINE_MARK}"
-        )
+    InsuranceRegion.objects.filter(hotline__endswith=DEMO_HOTLINE_MARK).update(hotline="")
 
 
 def _seed_downtime_notice() -> None:
     from notices.models import AffectedPage, DowntimeNotice
 
     now = timezone.now()
-    if DowntimeNotice.objects.showing(now).filter(message=DEMO_NOTICE).exists():
+    existing = DowntimeNotice.objects.showing(now).filter(message=DEMO_NOTICE)
+    if existing.exists():
+        existing.filter(message_en="").update(message_en=DEMO_NOTICE_EN)
         return
     # Next Saturday 22:00 to Sunday 06:00, local time.
     today = timezone.localdate()
@@ -69,6 +70,7 @@ def _seed_downtime_notice() -> None:
         starts_at=starts,
         ends_at=starts + dt.timedelta(hours=8),
         message=DEMO_NOTICE,
+        message_en=DEMO_NOTICE_EN,
         pages=[AffectedPage.FILING, AffectedPage.LOOKUP, AffectedPage.SETTLEMENT],
     )
 

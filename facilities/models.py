@@ -110,7 +110,8 @@ def _level_label_now(tier: int, grade: int) -> str:
         return str(Tier.NONE.label)
     if grade == Grade.NONE:
         return str(Tier(tier).label)
-    return f"{Tier(tier).label}{Grade(grade).label}"
+    # "三级甲等" in Chinese, "Level 3 Grade A" in English.
+    return gettext("%(tier)s%(grade)s") % {"tier": Tier(tier).label, "grade": Grade(grade).label}
 
 
 def level_pieces() -> Func:

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from family.models import (
     GUARDIAN_AGE_LIMIT,
@@ -119,3 +120,21 @@ def people_for(user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
             "can_act": True,
         }
     return sorted(people.values(), key=lambda p: p["person"].full_name)
+
+
+def relationship_of(relative: Any, person: Any) -> str:
+    """What `relative` is to `person` ("子女", "配偶", "监护人"), from the
+    grant `person` gave them (the latest, even if since revoked or expired:
+    a filing made under it keeps its author) or a guardianship; "" if none."""
+    if relative is None or person is None:
+        return ""
+    grant = (
+        Grant.objects.filter(grantor_id=person.pk, grantee_id=relative.pk)
+        .order_by("-created_at")
+        .first()
+    )
+    if grant is not None:
+        return str(Relationship(grant.relationship).label)
+    if Guardianship.objects.filter(guardian_id=relative.pk, child_id=person.pk).exists():
+        return str(_("监护人"))
+    return ""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pghistory
@@ -12,6 +13,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Left, Right
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from family.records import PersonRecord, PersonRecordQuerySet
@@ -465,6 +468,16 @@ class Filing(PersonRecord):
     def validity_label(self) -> str:
         """有效期 as a person reads it: the period it is (or was) valid, or
         what happened instead; never an end before the start."""
+        return self._validity(str)
+
+    @property
+    def validity_html(self) -> SafeString:
+        """The same, for pages: a date never breaks inside ("2027-06-" / "03")."""
+        # Safe: _validity escapes its own text, and the dates pass through format_html.
+        nowrap = '<span class="nowrap">{}</span>'
+        return mark_safe(self._validity(lambda day: format_html(nowrap, day)))  # noqa: S308
+
+    def _validity(self, show: Callable[[str], str]) -> str:
         if self.never_valid:
             day = timezone.localdate(self.ended_at) if self.ended_at else self.start_date
             template = {
@@ -472,11 +485,11 @@ class Filing(PersonRecord):
                 Status.CANCELLED: _("已于 %(day)s 撤销（未生效）"),
                 Status.REPLACED: _("已于 %(day)s 变更（原备案未生效）"),
             }[Status(self.status)]
-            return str(template) % {"day": day.isoformat()}
+            return conditional_escape(str(template)) % {"day": show(day.isoformat())}
         if self.status == Status.REJECTED:
             return str(_("未通过，未生效"))
-        last = self.last_day.isoformat() if self.last_day else str(_("长期有效"))
-        return f"{self.start_date.isoformat()} — {last}"
+        last = show(self.last_day.isoformat()) if self.last_day else str(_("长期有效"))
+        return f"{show(self.start_date.isoformat())} — {last}"
 
     @property
     def decision_due(self) -> dt.date:

@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from filings.filed_by import filed_by_text
 from filings.models import Filing
 
 FONT = "STSong-Light"
@@ -44,7 +45,7 @@ def filing_rows(filing: Filing) -> list[tuple[str, str]]:
         (_("有效期"), filing.validity_label()),
         (_("状态"), filing.state_label()),
         (_("备案渠道"), filing.get_channel_display()),
-        (_("办理人"), filing.get_filed_by_role_display()),
+        (_("办理人"), filed_by_text(filing, with_relationship=True)),
         (_("提交时间"), f"{timezone.localtime(filing.submitted_at):%Y-%m-%d %H:%M}"),
     ]
 

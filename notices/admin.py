@@ -20,7 +20,7 @@ class DowntimeNoticeForm(forms.ModelForm):
 
     class Meta:
         model = DowntimeNotice
-        fields = ["region", "starts_at", "ends_at", "message", "pages"]
+        fields = ["region", "starts_at", "ends_at", "message", "message_en", "pages"]
 
 
 @admin.register(DowntimeNotice)

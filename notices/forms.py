@@ -27,7 +27,7 @@ class HotlineSearchForm(PortalForm):
             field.conditional = True  # type: ignore[attr-defined]
         self.fields["province"].choices = [  # type: ignore[attr-defined]
             ("", _("全部省份")),
-            *((p.code, p.name) for p in provinces),
+            *((p.code, p.display_name) for p in provinces),
         ]
 
     def clean_q(self) -> str:

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Region
@@ -55,6 +56,11 @@ class DowntimeNotice(models.Model):
     message = models.TextField(
         _("公告内容"), help_text=_("用简单的话说明哪些业务暂停、期间怎么办。")
     )
+    message_en = models.TextField(
+        _("公告内容（英文）"),
+        blank=True,
+        help_text=_("英文页面显示这段；不填则英文页面也显示中文内容。"),
+    )
     pages = ArrayField(
         models.CharField(max_length=12, choices=AffectedPage.choices),
         verbose_name=_("影响的页面"),
@@ -92,6 +98,14 @@ class DowntimeNotice(models.Model):
     def __str__(self) -> str:
         where = self.region.name if self.region else _("全国")
         return f"{where} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def display_message(self) -> str:
+        """The text in the page's language: English pages show `message_en`
+        when staff wrote one, else the Chinese text."""
+        if self.message_en and (get_language() or "").startswith("en"):
+            return self.message_en
+        return self.message
 
     def is_under_way(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()

@@ -36,10 +36,13 @@ def hotlines(request: HtmxRequest) -> HttpResponse:
                 | Q(agency_name__contains=text)
             )
             searched = True
+    # A signed-in visitor sees the agency of the person whose records they
+    # are looking at: the son acting for his mother needs her 合肥 agency.
+    subject = request.subject if request.user.is_authenticated else None  # type: ignore[attr-defined]
     own = None
-    if request.user.is_authenticated and getattr(request.user, "insured_region_id", None):
+    if subject is not None and subject.insured_region_id:
         own = InsuranceRegion.objects.select_related("region__parent").get(
-            pk=request.user.insured_region_id  # type: ignore[union-attr]
+            pk=subject.insured_region_id
         )
     context = {
         "form": form,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.audit import AuditedAdmin
 from portal.models import InsuranceRegion, Region, User
+from portal.reference import derived_hotlines
 
 
 @admin.register(Region)
@@ -18,10 +19,21 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(InsuranceRegion)
 class InsuranceRegionAdmin(admin.ModelAdmin):
-    list_display = ["region", "agency_name", "hotline"]
+    list_display = ["region", "agency_name", "hotline", "derived_hotline"]
     search_fields = ["region__code", "region__name", "agency_name"]
     list_select_related = ["region__parent"]
     autocomplete_fields = ["region"]
+    readonly_fields = ["derived_hotline"]
+    fields = ["region", "agency_name", "hotline", "derived_hotline"]
+
+    @admin.display(description=_("按区号推算的电话（未经核实）"))
+    def derived_hotline(self, obj: InsuranceRegion) -> str:
+        """What the site shows while 咨询电话 is blank; entering the agency's
+        own published number in 咨询电话 replaces it."""
+        phone = derived_hotlines().get(obj.region_id) if obj.region_id else None
+        if phone is None:
+            return str(_("无（两个来源都没有这个地区的区号）"))
+        return f"{phone.number}（{phone.source}）"
 
 
 @admin.register(User)

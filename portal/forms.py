@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.idnumbers import MOBILE_RE, normalise_id_number, validate_id_number
 from portal.models import InsuranceRegion, MemberStatus, Region, Scheme, User
+from portal.places import place_name
 
 
 class PortalFormRenderer(TemplatesSetting):
@@ -301,7 +302,8 @@ def is_region_code(value: str | None) -> bool:
 
 
 def province_choices() -> list[tuple[str, str]]:
-    return list(Region.objects.provinces().order_by("code").values_list("code", "name"))
+    provinces = Region.objects.provinces().order_by("code").values_list("code", "name")
+    return [(code, place_name(name)) for code, name in provinces]
 
 
 def destination_choices(province: str | None) -> list[tuple[str, str]]:
@@ -311,18 +313,19 @@ def destination_choices(province: str | None) -> list[tuple[str, str]]:
         if not is_region_code(province):
             return []
         cities = cities.filter(parent_id=province)
-    return list(cities.values_list("code", "name"))
+    return [(code, place_name(name)) for code, name in cities.values_list("code", "name")]
 
 
 def pooling_region_choices(province: str | None) -> list[tuple[str, str]]:
     """The pooling regions (统筹地区) of `province`; 新疆生产建设兵团 is its own."""
     if not is_region_code(province):
         return []
-    return list(
+    regions = (
         InsuranceRegion.objects.filter(Q(region__parent_id=province) | Q(region_id=province))
         .order_by("region_id")
         .values_list("region_id", "region__name")
     )
+    return [(code, place_name(name)) for code, name in regions]
 
 
 def province_then_city(
@@ -363,11 +366,11 @@ def clean_member_status(form: forms.BaseForm) -> None:
 
 def insurance_region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Pooling regions grouped by province, for a <select> with <optgroup>s."""
-    provinces = {r.code: r.name for r in Region.objects.provinces()}
+    provinces = {r.code: r.display_name for r in Region.objects.provinces()}
     groups: dict[str, list[tuple[str, str]]] = {}
     for ir in InsuranceRegion.objects.select_related("region").order_by("region_id"):
         province = ir.region.province_code
-        groups.setdefault(provinces.get(province, ""), []).append((ir.pk, ir.region.name))
+        groups.setdefault(provinces.get(province, ""), []).append((ir.pk, ir.region.display_name))
     return list(groups.items())
 
 

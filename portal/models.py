@@ -19,6 +19,8 @@ from portal.idnumbers import (
     normalise_id_number,
     validate_mobile,
 )
+from portal.places import is_english, place_name
+from portal.reference import Hotline, derived_hotlines
 
 MUNICIPALITY_PREFIXES = frozenset({"11", "12", "31", "50"})
 
@@ -87,10 +89,18 @@ class Region(models.Model):
         return self.code[:2] in MUNICIPALITY_PREFIXES
 
     @property
+    def display_name(self) -> str:
+        """The name in the page's language: '合肥市', or '合肥市 Hefei' in English."""
+        return place_name(self.name)
+
+    @property
     def full_name(self) -> str:
-        """'安徽省 合肥市'; a municipality or a province is its name alone."""
+        """'安徽省 合肥市' ('合肥市 Hefei, 安徽省 Anhui' on English pages); a
+        municipality or a province is its name alone."""
         if self.level == RegionLevel.PROVINCE or self.is_municipality or self.parent is None:
-            return self.name
+            return self.display_name
+        if is_english():
+            return f"{self.display_name}, {self.parent.display_name}"
         return f"{self.parent.name} {self.name}"
 
 
@@ -118,6 +128,16 @@ class InsuranceRegion(models.Model):
     @property
     def province_code(self) -> str:
         return self.region.province_code
+
+    @property
+    def phone(self) -> Hotline | None:
+        """The number to call from another city: the one staff entered (the
+        agency's own published number) or else the region's area code +
+        12393 (portal/data/hotlines.csv), shown as unconfirmed; None when
+        neither source knows the region's area code."""
+        if self.hotline:
+            return Hotline(self.hotline, confirmed=True)
+        return derived_hotlines().get(self.region.pk)
 
 
 class Scheme(models.TextChoices):

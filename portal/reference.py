@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,3 +52,36 @@ def load_regions(region_model: Any, insurance_model: Any) -> tuple[int, int]:
             )
             created += was_created
     return len(rows), created
+
+
+HOTLINES_CSV = Path(__file__).resolve().parent / "data" / "hotlines.csv"
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """A number to call about a pooling region's insurance, as a caller in
+    another city dials it. `confirmed` is False for a number derived from
+    the national rule (area code + 12393, portal/data/hotlines.csv) that
+    nobody has checked against the agency's own publication."""
+
+    number: str
+    confirmed: bool
+    source: str = ""
+
+    @property
+    def dial(self) -> str:
+        """For a tel: link: digits and separators ("0551-12393（演示）" → "0551-12393")."""
+        return re.sub(r"[^0-9+\-]", "", self.number)
+
+
+@functools.cache
+def derived_hotlines(path: Path = HOTLINES_CSV) -> dict[str, Hotline]:
+    """Region code → area code + 12393, from the data file (see its README)."""
+    with path.open(encoding="utf-8") as f:
+        return {
+            row["code"]: Hotline(
+                row["hotline"], confirmed=row["status"] == "confirmed", source=row["source"]
+            )
+            for row in csv.DictReader(f)
+            if row["hotline"]
+        }

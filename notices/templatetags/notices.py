@@ -17,7 +17,8 @@ def downtime_banner(
 ) -> dict[str, Any]:
     """Upcoming and current downtime notices for `page` ("filing", "lookup"):
     nationwide ones, those for `region` (and its province) and, for a
-    signed-in person, those for their insured region. From the cache
+    signed-in visitor, those for the insured region of the person whose
+    records are shown (the mother, while her son acts for her). From the cache
     (notices.models.banner_notices), at most one query.
 
     Usage: ``{% load notices %}{% downtime_banner "filing" %}``.
@@ -29,7 +30,9 @@ def downtime_banner(
         codes.add(region)
     request = context.get("request")
     user = getattr(request, "user", None)
-    insured = getattr(user, "insured_region_id", None) if user and user.is_authenticated else None
+    # Signed in: the insured region of the person whose records are shown.
+    subject = getattr(request, "subject", user) if user and user.is_authenticated else None
+    insured = getattr(subject, "insured_region_id", None)
     if insured:
         codes.update({insured, insured[:2] + "0000"})
     now = timezone.now()
