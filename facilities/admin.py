@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from facilities import services
 from facilities.importing import ImportRejected, import_facilities, read_table
 from facilities.models import Facility, Service
 
@@ -155,8 +156,13 @@ class FacilityAdmin(admin.ModelAdmin):
         return (queryset.matching(search_term) | by_code), False  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: Facility, form: Any, change: bool) -> None:
-        obj.index_names()
-        super().save_model(request, obj, form, change)
+        services.save_facility(obj)  # with its postings, in the admin's transaction
+
+    def delete_model(self, request: HttpRequest, obj: Facility) -> None:
+        services.delete_facilities(Facility.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        services.delete_facilities(queryset)
 
     def get_urls(self) -> list[URLPattern]:
         urls = [
