@@ -4,8 +4,8 @@ A lookup is one query (find_facilities): the facilities whose positions lie
 in the intersection of the postings of every piece of the search (the typed
 text and each filter, FacilityQuerySet.matching), active on the day, read
 in position order, which is rank order: PostgreSQL walks the `position`
-index through the intersection and stops after the page, or after COUNT_CAP
-+ 1 rows for the count (result_page).
+index through the intersection and stops after COUNT_CAP + 1 rows, which
+give the count, and reads the page's rows (_ranked_page).
 
 Nearest first: with at most COUNT_CAP matches (counted first), they are
 measured and sorted. With more, PostgreSQL walks outward from the city's
@@ -79,7 +79,8 @@ class Criteria:
     def filter_pieces(self) -> list[str]:
         """The pieces its filters stand for (search.filter_piece)."""
         filters = [
-            ("province", self.province.code if self.province else ""),
+            # A city is in one province: its posting is the shorter of the two.
+            ("province", self.province.code if self.province and not self.city else ""),
             ("city", self.city.code if self.city else ""),
             ("kind", self.kind),
             ("level", self.level),
@@ -161,45 +162,8 @@ def page_number(raw: str | None) -> int:
     return number if 1 <= number <= 10_000 else 1
 
 
-def result_page(
-    queryset: QuerySet[Any],
-    number: int,
-    per_page: int = PAGE_SIZE,
-    *,
-    cities: Mapping[str, Region] | None = None,
-    count: int | None = None,
-) -> ResultPage:
-    """The `number`-th page (clamped to the last one) of the ordered
-    `queryset`: the page itself and its `count`, counted here up to
-    COUNT_CAP + 1 rows unless given; not counted at all when the first page
-    is not full (a rare name: the page is every match).
-
-    `cities` (code -> Region with its parent loaded, kept in the process)
-    fills each facility's city instead of joining the region table twice."""
-    queryset = queryset.defer(*SEARCH_COLUMNS)
-    if cities is None:
-        queryset = queryset.select_related("city__parent")
-    items: list[Any] | None = None
-    if count is None and number == 1:
-        items = list(queryset[:per_page])
-        if len(items) < per_page:
-            return ResultPage(_with_cities(items, cities), number=1, count=len(items), capped=False)
-    if count is None:
-        # Ordered and sliced: the walk through the postings stops at the cap.
-        count = queryset[: COUNT_CAP + 1].count()
-    capped = count > COUNT_CAP
-    count = min(count, COUNT_CAP)
-    number = min(number, max(1, math.ceil(count / per_page)))
-    if items is None or number != 1:
-        start = (number - 1) * per_page
-        items = list(queryset[start : start + per_page]) if count else []
-    return ResultPage(
-        _with_cities(items, cities), number=number, count=count, capped=capped, per_page=per_page
-    )
-
-
-# The page of `first` (the ids of the first matches, in rank order) from
-# %s to %s, each row with how many matches `first` holds.
+# The page of `first` (the ids and positions of the first matches) from
+# row %s to row %s, each row with how many matches `first` holds.
 PAGE_OF_FIRST = """
 SELECT {columns}, numbered.matches FROM (
     SELECT id, row_number() OVER (ORDER BY position) AS n, count(*) OVER () AS matches
@@ -209,13 +173,43 @@ WHERE numbered.n > %s AND numbered.n <= %s ORDER BY numbered.n
 """
 
 
-def ranked_page(
-    found: FacilityQuerySet, number: int, *, cities: Mapping[str, Region] | None = None
+def lookup_page(
+    criteria: Criteria,
+    number: int,
+    *,
+    cities: Mapping[str, Region] | None = None,
+    on: dt.date | None = None,
 ) -> ResultPage:
-    """The `number`-th page of `found`, in rank order, and its count, in one
-    query: the first COUNT_CAP + 1 matches are numbered and counted by their
-    ids, and only the page's rows are read. (A page and then its count
-    would intersect the postings twice.)"""
+    """The `number`-th page (clamped to the last one) of the lookup for
+    `criteria`, and its count up to COUNT_CAP (see the module's docstring).
+    `cities` (code -> Region with its parent loaded, kept in the process)
+    fills each facility's city instead of a query."""
+    found = find_facilities(criteria, on=on)
+    origin = criteria.origin
+    if origin is None or origin.latitude is None or origin.longitude is None:
+        return _ranked_page(found, number, cities)
+    count = found[: COUNT_CAP + 1].count()
+    number = min(number, _last_page(count))
+    nearest = found
+    if count > COUNT_CAP:
+        # Too many to measure them all: the page reaches no farther than its
+        # last match, so only the matches that near are measured.
+        nearby = scan_facilities(criteria, on=on)
+        farthest = nearby.nearness_of(origin, number * PAGE_SIZE)
+        # None: the page reaches the matches without coordinates (rare).
+        nearest = nearby if farthest is None else nearby.around(origin, farthest)
+    start = (number - 1) * PAGE_SIZE
+    items = nearest.nearest_to(origin).defer(*SEARCH_COLUMNS)[start : start + PAGE_SIZE]
+    return _page(list(items), number, count, cities)
+
+
+def _ranked_page(
+    found: FacilityQuerySet, number: int, cities: Mapping[str, Region] | None
+) -> ResultPage:
+    """The page of `found` in rank order and its count in one query: the
+    first COUNT_CAP + 1 matches are numbered and counted by their ids, and
+    only the page's rows are read (a page, then its count, would intersect
+    the postings twice)."""
     first, params = found.values("id", "position")[: COUNT_CAP + 1].query.sql_with_params()
     table = Facility._meta.db_table
     columns = ", ".join(
@@ -228,52 +222,32 @@ def ranked_page(
     items = list(Facility.objects.raw(sql, [*params, start, start + PAGE_SIZE]))
     count: int = items[0].matches if items else 0  # type: ignore[attr-defined]
     if number > 1 and not items:
-        count = found[: COUNT_CAP + 1].count()  # past the end: how far is it?
-    last = max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
-    if number > last:
-        return ranked_page(found, last, cities=cities)
+        count = found[: COUNT_CAP + 1].count()  # past the last page: which is it?
+    if number > _last_page(count):
+        return _ranked_page(found, _last_page(count), cities)
+    return _page(items, number, count, cities)
+
+
+def _last_page(count: int) -> int:
+    return max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
+
+
+def _page(
+    items: list[Facility], number: int, count: int, cities: Mapping[str, Region] | None
+) -> ResultPage:
+    if cities is None:
+        wanted = {item.city_id for item in items}
+        cities = Region.objects.select_related("parent").in_bulk(wanted)
+    for item in items:
+        if item.city_id in cities:
+            item.city = cities[item.city_id]
     return ResultPage(
-        _with_cities(items, cities),
+        items,
         number=number,
         count=min(count, COUNT_CAP),
         capped=count > COUNT_CAP,
         per_page=PAGE_SIZE,
     )
-
-
-def lookup_page(
-    criteria: Criteria,
-    number: int,
-    *,
-    cities: Mapping[str, Region] | None = None,
-    on: dt.date | None = None,
-) -> ResultPage:
-    """The `number`-th page of the lookup for `criteria` (see the module's
-    docstring)."""
-    found = find_facilities(criteria, on=on)
-    origin = criteria.origin
-    if origin is None or origin.latitude is None or origin.longitude is None:
-        return ranked_page(found, number, cities=cities)
-    count = found[: COUNT_CAP + 1].count()
-    nearest = found
-    if count > COUNT_CAP:
-        # Too many to measure: the farthest the page can reach is as far as
-        # the last match it shows; only the matches that near are sorted.
-        shown = min(number, math.ceil(COUNT_CAP / PAGE_SIZE))
-        nearby = scan_facilities(criteria, on=on)
-        farthest = nearby.nearness_of(origin, shown * PAGE_SIZE)
-        # Past the matches with coordinates (rare): measure them all.
-        nearest = nearby if farthest is None else nearby.around(origin, farthest)
-    return result_page(nearest.nearest_to(origin), number, PAGE_SIZE, cities=cities, count=count)
-
-
-def _with_cities(items: list[Any], cities: Mapping[str, Region] | None) -> list[Any]:
-    if cities is not None:
-        for item in items:
-            city = cities.get(item.city_id)
-            if city is not None:
-                item.city = city
-    return items
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
@@ -196,3 +197,16 @@ def test_a_full_gap_renumbers_every_facility(
         make_facility(code=f"H3101010000{n}", name=f"上海第{n}医院")
     assert_postings_current()
     assert found("上海") == ["上海第0医院", "上海第1医院", "上海第2医院"]
+
+
+def test_the_rebuild_command_brings_back_postings_written_by_other_means(
+    beijing: list[Facility],
+) -> None:
+    Posting.objects.all().delete()  # as after a load by hand
+    Facility.objects.update(position=None)
+    assert found("协和") == []
+    out = io.StringIO()
+    call_command("rebuild_postings", stdout=out)
+    assert out.getvalue().startswith("Postings rebuilt in ")
+    assert "中国医学科学院北京协和医院" in found("协和")
+    assert_postings_current()

@@ -244,9 +244,9 @@ class Command(BaseCommand):
             def indexed(criteria: services.Criteria = criteria) -> services.ResultPage:
                 return services.lookup_page(criteria, 1, cities=regions.cities)
 
-            def naive(criteria: services.Criteria = criteria) -> services.ResultPage:
+            def naive(criteria: services.Criteria = criteria) -> tuple[list[Any], int]:
                 found = services.scan_facilities(criteria).ranked()
-                return services.result_page(found, 1, cities=regions.cities)
+                return list(found[: services.PAGE_SIZE]), found[: services.COUNT_CAP + 1].count()
 
             page_times = _time(page, runs)
             fragment_times = _time(fragment, runs)
