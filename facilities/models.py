@@ -152,8 +152,8 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
     def holding(self, pieces: list[str]) -> FacilityQuerySet:
         """Facilities that hold every one of `pieces` (search.facility_pieces),
         found as the intersection of their postings (intarray's `&`). The
-        positions come out of the `facility_position` index in rank order, so
-        a query ordered by `position` and sliced stops after the page."""
+        `position` index gives them in rank order, so a query ordered by
+        `position` and sliced stops at the end of the slice."""
         arrays = [
             Subquery(Posting.objects.filter(piece=piece).values("positions")) for piece in pieces
         ]
@@ -165,10 +165,11 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
     def matching(self, text: str, *, filters: list[str] | None = None) -> FacilityQuerySet:
         """Name or alias containing `text`, in characters, full pinyin or
         initials (see facilities.search), and holding every one of the
-        `filters` pieces, through the postings. When the query is more than
-        one piece, holding each of them does not make a name contain the
-        query (人民, 民医 and 医院 are not 人民医院), so the text is then
-        confirmed on the row. An empty search matches everything."""
+        `filters` pieces, through the postings of the pieces that cover the
+        query (search.query_grams). When that is more than one piece, holding
+        each of them does not make a name contain the query (人民 and 医院
+        are not 人民医院), so the text is then confirmed on the row. An
+        empty search matches everything."""
         query = search.normalise_query(text)
         grams = search.query_grams(query, cover=True)
         pieces = [*grams, *(filters or [])]
@@ -331,7 +332,7 @@ class Facility(models.Model):
         verbose_name_plural = _("定点医药机构")
         ordering = ["is_synthetic", "-tier", "-grade", "pinyin", "pk"]
         indexes = [
-            # Nearest first when matches are common (nearest_by_index).
+            # Nearest first over many matches (nearness_of, around).
             GistIndex(earth_point(F("latitude"), F("longitude")), name="facility_location"),
             # The admin's list, in the default ordering.
             models.Index(
@@ -460,7 +461,7 @@ class Facility(models.Model):
     @property
     def distance_text(self) -> str:
         """'约 12 公里': `distance_km` (annotated by nearest_to or
-        services.facilities_by_id) rounded, or '' without it. In Python: the
+        the lookup's nearest first) rounded, or '' without it. In Python: the
         template's floatformat and blocktranslate cost 1.3 ms for 20 cards."""
         km = getattr(self, "distance_km", None)
         if km is None:

@@ -140,7 +140,8 @@ def search_text_for(
 def index_values(
     name: str, aliases: Iterable[str] = (), *, pieces: Iterable[str] | None = None
 ) -> tuple[str, str, list[str]]:
-    """(pinyin of the name for sorting, search_text, search_grams)."""
+    """(pinyin of the name for sorting, search_text, the grams of
+    search_text: the name pieces of search_pieces)."""
     label = fold(name)
     readings = _readings_of(fold(p) for p in pieces) if pieces is not None else _readings(label)
     text = search_text_for(name, aliases, pieces=pieces)
