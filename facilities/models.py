@@ -11,7 +11,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import Deferrable, F, Func, Q, Subquery, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt, StrIndex
 from django.db.models.lookups import Lookup
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -179,9 +179,14 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
     def containing(self, text: str) -> FacilityQuerySet:
         """The same matches as `matching`, by reading every row's text: no
         postings (what the walk outward from a city filters by, and the plain
-        query the tests compare the postings with)."""
+        query the tests compare the postings with). strpos, not LIKE: from a
+        LIKE PostgreSQL estimates the matches with the statistics of
+        search_text, and for 柳镇 nearest 南京 (1,754 matches, 19 estimated)
+        it read and sorted the whole table instead of walking outward."""
         query = search.normalise_query(text)
-        return self.filter(search_text__contains=query) if query else self
+        if not query:
+            return self
+        return self.alias(found_at=StrIndex("search_text", Value(query))).filter(found_at__gt=0)
 
     def at_level(self, level: str) -> FacilityQuerySet:
         """'3' any 三级, '3a' 三级甲等, '0' 未定级 (see LEVEL_FILTERS)."""
