@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from demo.synthetic_facilities import generate_facilities
 from facilities.importing import import_facilities, read_table
 from facilities.models import Facility, Service
-from facilities.synthetic import generate_facilities
 from portal.models import InsuranceRegion, User
 
 # The real Beijing sample list stays with the importer whose format it shows.

@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from facilities.importing import ImportRejected, import_facilities, read_table
+from facilities import services
+from facilities.importing import LIST_SPLIT, ImportRejected, import_facilities, read_table
 from facilities.models import Facility, Service
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -59,8 +60,6 @@ class FacilityAdminForm(forms.ModelForm):
             self.initial["aliases"] = "、".join(self.instance.aliases)
 
     def clean_aliases(self) -> list[str]:
-        from facilities.importing import LIST_SPLIT
-
         return [a.strip() for a in LIST_SPLIT.split(self.cleaned_data["aliases"]) if a.strip()]
 
     def clean_services(self) -> list[str]:
@@ -155,8 +154,13 @@ class FacilityAdmin(admin.ModelAdmin):
         return (queryset.matching(search_term) | by_code), False  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: Facility, form: Any, change: bool) -> None:
-        obj.index_names()
-        super().save_model(request, obj, form, change)
+        services.save_facility(obj)  # with its postings, in the admin's transaction
+
+    def delete_model(self, request: HttpRequest, obj: Facility) -> None:
+        services.delete_facilities(Facility.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        services.delete_facilities(queryset)
 
     def get_urls(self) -> list[URLPattern]:
         urls = [

@@ -20,6 +20,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from facilities import postings
 from facilities.models import (
     CODE_PATTERN,
     LATITUDE_RANGE,
@@ -409,13 +410,16 @@ def import_facilities(
     today: dt.date | None = None,
 ) -> ImportReport:
     """Upsert every good row by code; report the others. Runs in one
-    transaction: an ImportRejected or a database error leaves nothing
-    behind, and so does `dry_run` (everything checked, nothing kept)."""
+    transaction, the postings of the facilities it creates or changes
+    with it: an ImportRejected or a database error leaves nothing behind,
+    and so does `dry_run` (everything checked, nothing kept)."""
     today = today or timezone.localdate()
     report = ImportReport(dry_run=dry_run)
     regions = RegionIndex.load()
     try:
         with transaction.atomic():
+            postings.lock()
+            written = Written()
             seen: dict[str, int] = {}
             chunk: list[dict[str, Any]] = []
             for line, raw in rows:
@@ -440,14 +444,16 @@ def import_facilities(
                 seen[code] = line
                 chunk.append(parsed.values)
                 if len(chunk) >= CHUNK:
-                    _write(chunk, report, today)
+                    _write(chunk, report, today, written)
                     chunk = []
             if chunk:
-                _write(chunk, report, today)
+                _write(chunk, report, today, written)
             if report.rows == 0:
                 raise ImportRejected(_("文件里没有数据行。"))
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                postings.update(written.before, written.ids)
     except DatabaseError as error:
         raise ImportRejected(
             _("数据库拒绝了这次导入，没有写入任何数据：%(error)s") % {"error": error}
@@ -455,7 +461,18 @@ def import_facilities(
     return report
 
 
-def _write(chunk: list[dict[str, Any]], report: ImportReport, today: dt.date) -> None:
+@dataclass
+class Written:
+    """The facilities an import created or changed, and what they held in
+    the postings before (postings.entries)."""
+
+    ids: list[int] = field(default_factory=list)
+    before: dict[int, postings.Entry] = field(default_factory=dict)
+
+
+def _write(
+    chunk: list[dict[str, Any]], report: ImportReport, today: dt.date, written: Written
+) -> None:
     existing = Facility.objects.in_bulk([v["code"] for v in chunk], field_name="code")
     new: list[Facility] = []
     changed: list[Facility] = []
@@ -476,12 +493,14 @@ def _write(chunk: list[dict[str, Any]], report: ImportReport, today: dt.date) ->
         facility.index_names()
         facility.updated_at = timezone.now()  # bulk_update skips auto_now
         changed.append(facility)
+    written.before.update(postings.entries(f.pk for f in changed))
     Facility.objects.bulk_create(new, batch_size=CHUNK)
     if changed:
         Facility.objects.bulk_update(
             changed,
-            [*CHANGEABLE, "pinyin", "search_text", "search_grams", "scoped_grams", "updated_at"],
+            [*CHANGEABLE, "pinyin", "search_text", "search_pieces", "updated_at"],
             batch_size=500,
         )
+    written.ids.extend(f.pk for f in [*new, *changed])
     report.created += len(new)
     report.updated += len(changed)

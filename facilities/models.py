@@ -7,11 +7,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Deferrable, F, Func, Q, Subquery, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt, StrIndex
+from django.db.models.lookups import Lookup
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, override
@@ -25,6 +26,21 @@ EARTH_RADIUS_KM = 6371.0
 LATITUDE_RANGE = (3.0, 54.0)
 LONGITUDE_RANGE = (73.0, 136.0)
 CODE_PATTERN = r"^[A-Z0-9]{5,20}$"
+POSITIONS: ArrayField[list[int], list[int]] = ArrayField(models.IntegerField())
+
+
+@models.IntegerField.register_lookup
+class AnyOf(Lookup):  # type: ignore[type-arg]
+    """`position__any_of=<an int[] expression>`: SQL's `= ANY(array)`, which
+    PostgreSQL answers from a btree index element by element, in the
+    index's order (`in` would be a join)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 class FacilityKind(models.TextChoices):
@@ -114,24 +130,6 @@ def _level_label_now(tier: int, grade: int) -> str:
     return gettext("%(tier)s%(grade)s") % {"tier": Tier(tier).label, "grade": Grade(grade).label}
 
 
-def level_pieces() -> Func:
-    """facility_level_pieces(...): each gram of the name, the kind ('|k:tcm'),
-    each service ('|s:dialysis') and '|' (every row), prefixed by the level
-    ('r33:医院': real 三级甲等). SQL function of migration facilities 0007;
-    its GIN index and statistics serve facilities.ranked. The arguments must
-    stay exactly these for PostgreSQL to match the index."""
-    return Func(
-        F("search_grams"),
-        F("kind"),
-        F("services"),
-        F("is_synthetic"),
-        F("tier"),
-        F("grade"),
-        function="facility_level_pieces",
-        output_field=ArrayField(models.TextField()),
-    )
-
-
 def earth_point(latitude: Any, longitude: Any) -> Func:
     """ll_to_earth (earthdistance): the point on the earth's surface in 3-D,
     where straight-line distance orders like the great-circle distance."""
@@ -152,29 +150,44 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
         on = on or timezone.localdate()
         return self.filter(Q(active_to__isnull=True) | Q(active_to__gte=on), active_from__lte=on)
 
-    def matching(self, text: str, *, province: str = "") -> FacilityQuerySet:
+    def holding(self, pieces: list[str]) -> FacilityQuerySet:
+        """Facilities that hold every one of `pieces` (search.facility_pieces),
+        found as the intersection of their postings (intarray's `&`). The
+        `position` index gives them in rank order, so a query ordered by
+        `position` and sliced stops at the end of the slice."""
+        arrays = [
+            Subquery(Posting.objects.filter(piece=piece).values("positions")) for piece in pieces
+        ]
+        every = Func(
+            *arrays, template="(%(expressions)s)::int[]", arg_joiner=" & ", output_field=POSITIONS
+        )
+        return self.filter(position__any_of=every)
+
+    def matching(self, text: str, *, filters: list[str] | None = None) -> FacilityQuerySet:
         """Name or alias containing `text`, in characters, full pinyin or
-        initials (see facilities.search). An empty query matches everything.
-        With `province`, only facilities there (through the scoped pieces)."""
+        initials (see facilities.search), and holding every one of the
+        `filters` pieces, through the postings of the pieces that cover the
+        query (search.query_grams). When that is more than one piece, holding
+        each of them does not make a name contain the query (人民 and 医院
+        are not 人民医院), so the text is then confirmed on the row. An
+        empty search matches everything."""
+        query = search.normalise_query(text)
+        grams = search.query_grams(query, cover=True)
+        pieces = [*grams, *(filters or [])]
+        found = self.holding(pieces) if pieces else self
+        return found if grams in ([], [query]) else found.containing(query)
+
+    def containing(self, text: str) -> FacilityQuerySet:
+        """The same matches as `matching`, by reading every row's text: no
+        postings (what the walk outward from a city filters by, and the plain
+        query the tests compare the postings with). strpos, not LIKE: from a
+        LIKE PostgreSQL estimates the matches with the statistics of
+        search_text, and for 柳镇 nearest 南京 (1,754 matches, 19 estimated)
+        it read and sorted the whole table instead of walking outward."""
         query = search.normalise_query(text)
         if not query:
-            return self.filter(province_id=province) if province else self
-        grams = search.query_grams(query)
-        if province:
-            scoped = search.scoped_grams(grams, province)
-            found = self.filter(scoped_grams__contains=scoped, province_id=province)
-            if grams == [query]:
-                return found
-            return found.filter(search_text__contains=query)
-        if grams == [query]:
-            # The query is one whole piece (协和, xh, 医院): containing the
-            # piece is the match, and PostgreSQL estimates it well from the
-            # array's statistics, so no LIKE to recheck and misestimate.
-            return self.filter(search_grams__contains=grams)
-        # LIKE (not strpos): PostgreSQL estimates its selectivity from the
-        # column statistics, which keeps it off a full walk of the rank index
-        # for rare names.
-        return self.filter(search_grams__contains=grams, search_text__contains=query)
+            return self
+        return self.alias(found_at=StrIndex("search_text", Value(query))).filter(found_at__gt=0)
 
     def at_level(self, level: str) -> FacilityQuerySet:
         """'3' any 三级, '3a' 三级甲等, '0' 未定级 (see LEVEL_FILTERS)."""
@@ -200,25 +213,48 @@ class FacilityQuerySet(models.QuerySet["Facility"]):
             distance_km=distance_km_from(float(region.latitude), float(region.longitude))
         ).order_by(F("distance_km").asc(nulls_last=True), "pk")
 
-    def nearest_by_index(self, region: Region) -> FacilityQuerySet:
-        """The same order as nearest_to, read from the location index
-        (facility_location, GiST on earth_point): PostgreSQL walks outward
-        from the region's centre and stops at the first page's worth, instead
-        of measuring every match and sorting them. Fast when matches are
-        common everywhere; for a rare name nearest_to is (it measures the few
-        found through the gram index)."""
-        if region.latitude is None or region.longitude is None:
-            return self.ranked()
-        latitude, longitude = float(region.latitude), float(region.longitude)
-        outward = CombinedExpression(
+    def nearness_of(self, region: Region, nth: int) -> float | None:
+        """How far the `nth` nearest of these facilities lies from the
+        region's centre, straight through the earth (earthdistance's `<->`,
+        in metres, which orders as the distance does): PostgreSQL walks
+        outward through the location index (facility_location) and stops
+        there. None when fewer than `nth` have coordinates."""
+        assert region.latitude is not None and region.longitude is not None
+        centre = earth_point(Value(float(region.latitude)), Value(float(region.longitude)))
+        nearness = CombinedExpression(
             earth_point(F("latitude"), F("longitude")),
             "<->",
-            earth_point(Value(latitude), Value(longitude)),
+            centre,
             output_field=models.FloatField(),
         )
-        return self.annotate(
-            distance_km=distance_km_from(latitude, longitude), nearness=outward
-        ).order_by(F("nearness").asc(nulls_last=True), "pk")
+        found = (
+            self.filter(latitude__isnull=False)
+            .annotate(nearness=nearness)
+            .order_by("nearness")
+            .values_list("nearness", flat=True)
+        )
+        return next(iter(found[nth - 1 : nth]), None)
+
+    def around(self, region: Region, nearness: float) -> FacilityQuerySet:
+        """Those within `nearness` (see nearness_of) of the region's centre,
+        and a few in the corners of the box around that sphere: the box is
+        what the location index finds."""
+        assert region.latitude is not None and region.longitude is not None
+        centre = earth_point(Value(float(region.latitude)), Value(float(region.longitude)))
+        box = Func(centre, Func(Value(nearness), function="sec_to_gc"), function="earth_box")
+        inside = CombinedExpression(
+            earth_point(F("latitude"), F("longitude")),
+            "<@",
+            box,
+            output_field=models.BooleanField(),
+        )
+        return self.filter(inside)
+
+
+def level_values(tier: int, grade: int) -> list[str]:
+    """The LEVEL_FILTERS values a facility of this level is found by:
+    ['3', '3a'] for 三级甲等, ['2'] for 二级乙等, ['0'] for 未定级."""
+    return [str(tier), f"{tier}a"] if grade == Grade.A else [str(tier)]
 
 
 LEVEL_FILTERS = [
@@ -286,8 +322,13 @@ class Facility(models.Model):
     # Precomputed for search (facilities.search); refreshed by index_names().
     pinyin = models.CharField(_("拼音"), max_length=400, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
-    search_grams = ArrayField(models.TextField(), editable=False, default=list)
-    scoped_grams = ArrayField(models.TextField(), editable=False, default=list)
+    # Every piece the facility can be found by: the grams of its names and
+    # one piece per filter value (search.facility_pieces). What it holds in
+    # the postings; kept here so a change knows what to take out again.
+    search_pieces = ArrayField(models.TextField(), editable=False, default=list)
+    # Its place in rank order (FacilityQuerySet.ranked), with gaps; what the
+    # postings hold. Set by facilities.postings, never by hand.
+    position = models.IntegerField(editable=False, null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = FacilityQuerySet.as_manager()
@@ -297,35 +338,9 @@ class Facility(models.Model):
         verbose_name_plural = _("定点医药机构")
         ordering = ["is_synthetic", "-tier", "-grade", "pinyin", "pk"]
         indexes = [
-            # The name pieces, nationwide: a rare name nearest first
-            # (nearest_to). Nationwide and province searches in rank order
-            # use facility_level_pieces (facilities.ranked). The filters are
-            # kept out of the GIN indexes on purpose: there PostgreSQL used
-            # them to read a 76,000-row kind list where walking the rank index
-            # reads a few hundred rows (facilities migration 0009).
-            GinIndex(fields=["search_grams"], name="facility_search_grams"),
-            # Nationwide searches, level by level (facilities.ranked).
-            GinIndex(level_pieces(), name="facility_level_pieces"),
-            # Nearest first, nationwide (FacilityQuerySet.nearest_by_index).
+            # Nearest first over many matches (nearness_of, around).
             GistIndex(earth_point(F("latitude"), F("longitude")), name="facility_location"),
-            # Searches within a province (search.scoped_grams).
-            GinIndex(fields=["scoped_grams", "city"], name="facility_scoped_grams"),
-            models.Index(
-                F("province"),
-                F("is_synthetic"),
-                F("tier").desc(),
-                F("grade").desc(),
-                "pinyin",
-                name="facility_province_rank",
-            ),
-            models.Index(
-                F("city"),
-                F("is_synthetic"),
-                F("tier").desc(),
-                F("grade").desc(),
-                "pinyin",
-                name="facility_city_rank",
-            ),
+            # The admin's list, in the default ordering.
             models.Index(
                 F("is_synthetic"),
                 F("tier").desc(),
@@ -336,6 +351,11 @@ class Facility(models.Model):
             ),
         ]
         constraints = [
+            # Checked at the end of each statement: renumbering every
+            # facility (facilities.postings.rebuild) swaps positions.
+            models.UniqueConstraint(
+                fields=["position"], name="facility_position", deferrable=Deferrable.IMMEDIATE
+            ),
             models.CheckConstraint(
                 condition=Q(code__regex=CODE_PATTERN), name="facility_code_shape"
             ),
@@ -391,12 +411,21 @@ class Facility(models.Model):
         return _detail_url_prefix(get_script_prefix()) + self.code + "/"
 
     def index_names(self, *, pieces: list[str] | None = None) -> None:
-        """Recompute the pinyin and search columns from name and aliases
-        (`pieces`: the name in parts, for speed; see search.search_parts)."""
-        pinyin, self.search_text, self.search_grams = search.index_values(
+        """Recompute the pinyin and search columns from name, aliases and
+        the filtered fields (`pieces`: the name in parts, for speed; see
+        search.search_parts). The postings follow when the change is saved
+        through facilities.services or the import."""
+        pinyin, self.search_text, grams = search.index_values(
             self.name, self.aliases, pieces=pieces
         )
-        self.scoped_grams = search.scoped_grams(self.search_grams, self.province_id or "")
+        self.search_pieces = search.facility_pieces(
+            grams,
+            province=self.province_id,
+            city=self.city_id,
+            kind=self.kind,
+            levels=level_values(self.tier, self.grade),
+            services=self.services,
+        )
         self.pinyin = pinyin[:400]
 
     @property
@@ -438,7 +467,7 @@ class Facility(models.Model):
     @property
     def distance_text(self) -> str:
         """'约 12 公里': `distance_km` (annotated by nearest_to or
-        services.facilities_by_id) rounded, or '' without it. In Python: the
+        the lookup's nearest first) rounded, or '' without it. In Python: the
         template's floatformat and blocktranslate cost 1.3 ms for 20 cards."""
         km = getattr(self, "distance_km", None)
         if km is None:
@@ -452,3 +481,18 @@ class Facility(models.Model):
         if self.county:
             parts.append(self.county)
         return " ".join(parts)
+
+
+class Posting(models.Model):
+    """The facilities that hold one search piece (a gram of a name such as
+    协和 or xie, or a filter value such as '|kind:pharmacy'), as their
+    positions in rank order: a sorted int[] without duplicates, which
+    intarray's `&` intersects, `-` takes from and `|` merges into, all in one
+    pass. Written only by facilities.postings, in the transaction that
+    changes the facilities."""
+
+    piece = models.TextField(primary_key=True)
+    positions = ArrayField(models.IntegerField())
+
+    def __str__(self) -> str:
+        return self.piece

@@ -1,25 +1,26 @@
-"""Text search over facility names: pure functions, no ORM.
+"""Text search over facility names, and the pieces a search is made of:
+pure functions, no ORM.
 
 A facility is found by a piece of its name or an alias in Chinese characters,
 in full pinyin (``xiehe``) or in pinyin initials (``xh`` finds 协和). Each
 facility stores one lower-case ``search_text`` (names, pinyin and initials,
-separated by ``|``) and the set of one- and two-character pieces of it,
-plus the three-letter pieces of its Latin runs (``search_grams``). A query's
-pieces narrow the candidates through a GIN index on ``search_grams`` (which
-also holds province, city, kind, tier and services, so filters intersect
-inside the index); a ``LIKE`` on ``search_text`` then keeps only real
-substring matches.
+separated by ``|``) and its ``search_pieces``: the one- and two-character
+pieces of that text, the three-letter pieces of its Latin runs, and one
+piece per filter value (``|province:340000``, ``|kind:pharmacy``,
+``|level:3a``, ``|service:dialysis``).
+
+Each piece has a posting (facilities.models.Posting): the rank positions of
+the facilities that hold it. A search takes the pieces of what was typed
+(``query_grams``) and of its filters (``filter_piece``), intersects their
+postings, reads the positions in rank order and, when the query is more than
+one piece, confirms it on ``search_text`` (FacilityQuerySet.matching).
 
 Why three letters for pinyin: two Chinese characters are already a rare
-piece (协和), but two letters are not: ``ng`` is in 97% of the names, and
-``xiehe`` through its two-letter pieces matched 4,272 candidates for 2
-results, each read from the table to be checked. Its three-letter pieces
-(xie, ieh, ehe) leave a handful.
+piece (协和), but two letters are not: ``ng`` is in 97% of the names, while
+``xiehe``'s three-letter pieces (xie, ieh, ehe) leave a handful to confirm.
 
 Why not pg_trgm: trigrams cannot index one- and two-character queries
-(``协和``, ``xh``: most Chinese names people type), and with 200,000
-facilities a trigram index combined with the bigram one made filtered
-searches slower, not faster (facilities migration 0002, README "Benchmarks").
+(``协和``, ``xh``: most Chinese names people type).
 """
 
 from __future__ import annotations
@@ -139,24 +140,39 @@ def search_text_for(
 def index_values(
     name: str, aliases: Iterable[str] = (), *, pieces: Iterable[str] | None = None
 ) -> tuple[str, str, list[str]]:
-    """(pinyin of the name for sorting, search_text, search_grams)."""
+    """(pinyin of the name for sorting, search_text, the grams of
+    search_text: the name pieces of search_pieces)."""
     label = fold(name)
     readings = _readings_of(fold(p) for p in pieces) if pieces is not None else _readings(label)
     text = search_text_for(name, aliases, pieces=pieces)
     return "".join(readings[0]) if label else "", text, grams_of(text)
 
 
-def scoped_grams(grams: Iterable[str], province: str) -> list[str]:
-    """Every piece again, prefixed by the province code (``340000:人民``,
-    ``340000:房``), stored in their own column with their own index
-    (``scoped_grams``). A search within a province looks these up: each
-    one's list of facilities is about 1/30 of the nationwide list, which is
-    what the index has to intersect. Single characters too (facilities
-    migration 0010): 房 in 广西 read the nationwide list of 76,000 to keep
-    2,374 (page and count 22 ms, now 10). A separate column, not more
-    entries in ``search_grams``: doubling that array pushed it out of line
-    (TOAST) and slowed the nationwide searches that check it row by row."""
-    return [f"{province}:{g}" for g in grams]
+def filter_piece(name: str, value: str) -> str:
+    """A filter's value as a piece: '|kind:pharmacy'. No name piece holds
+    the separator, so the two never meet."""
+    return f"{SEPARATOR}{name}:{value}"
+
+
+def facility_pieces(
+    grams: Iterable[str],
+    *,
+    province: str,
+    city: str,
+    kind: str,
+    levels: Iterable[str],
+    services: Iterable[str],
+) -> list[str]:
+    """Every piece a facility holds: the grams of its names and one piece per
+    filter value it answers to (`levels`: models.level_values), sorted."""
+    filters = [
+        filter_piece("province", province),
+        filter_piece("city", city),
+        filter_piece("kind", kind),
+        *(filter_piece("level", level) for level in levels),
+        *(filter_piece("service", service) for service in services),
+    ]
+    return sorted({*grams, *filters})
 
 
 _LATIN_RUN = re.compile(r"[\x00-\x7f]{3,}")
@@ -175,13 +191,20 @@ def grams_of(search_text: str) -> list[str]:
     return sorted(grams)
 
 
-def query_grams(query: str) -> list[str]:
+def query_grams(query: str, *, cover: bool = False) -> list[str]:
     """The pieces every match must contain: the character itself for a
     one-character query, each three-letter piece of a Latin query (pinyin,
     initials, digits) of three or more, else each two-character piece. A
     Latin query found inside a name lies inside one Latin run of a part, so
-    its three-letter pieces are among that part's grams."""
+    its three-letter pieces are among that part's grams.
+
+    With `cover`, only as many as cover the query end to end (``zho``,
+    ``ngy``, ``gyi`` for zhongyi): what a search intersects, since with more
+    than one piece the text is confirmed on the row anyway, and each piece
+    left out is a posting not read."""
     if len(query) <= 1:
         return [query] if query else []
     size = 3 if len(query) >= 3 and query.isascii() else 2
-    return sorted({query[i : i + size] for i in range(len(query) - size + 1)})
+    last = len(query) - size
+    starts = [*range(0, last + 1, size if cover else 1), last]
+    return sorted({query[i : i + size] for i in starts})

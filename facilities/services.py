@@ -1,19 +1,35 @@
-"""Finding facilities: the lookup's query and its pages."""
+"""Finding facilities, and the writes that keep their postings current.
+
+A lookup is one query (find_facilities): the facilities whose positions lie
+in the intersection of the postings of every piece of the search (the typed
+text and each filter, FacilityQuerySet.matching), active on the day, read
+in position order, which is rank order: PostgreSQL walks the `position`
+index through the intersection and stops after COUNT_CAP + 1 rows, which
+give the count, and reads the page's rows (_ranked_page).
+
+Nearest first: with at most COUNT_CAP matches (counted first), they are
+measured and sorted. With more, PostgreSQL walks outward from the city's
+centre through the location index, checking each row against the search
+(scan_facilities), until the last match the page shows; the matches no
+farther than that are then measured and sorted.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from facilities import ranked
-from facilities.models import EARTH_RADIUS_KM, Facility, FacilityQuerySet
+from facilities import postings
+from facilities.models import Facility, FacilityQuerySet
+from facilities.search import filter_piece
+from filings.models import Filing, Status
 from portal.models import Region
 
 if TYPE_CHECKING:
@@ -22,26 +38,23 @@ if TYPE_CHECKING:
     from portal.models import User
 
 PAGE_SIZE = 20
-SEARCH_COLUMNS = ("search_text", "search_grams", "scoped_grams")
+SEARCH_COLUMNS = ("search_text", "search_pieces")
 # Counting every match of a very common word costs more than it tells:
 # past this many the page says "more than 1000" and asks for a narrower search.
 COUNT_CAP = 1000
 
 
-def default_origin(user: User | AnonymousUser) -> Region | None:
+def default_origin(person: User | AnonymousUser | None) -> Region | None:
     """Where "nearest first" measures from when the person chose no city:
-    the destination city (备案地) of the person's filing that covers today,
-    a long-term one before a temporary one; None when there is none (the
-    lookup then asks the person to choose a city)."""
-    if not user.is_authenticated:
+    the destination city (备案地) of the filing of the person whose records
+    are shown (the one signed in, or the relative they act for) that covers
+    today, a long-term one before a temporary one; None when there is none
+    (the lookup then asks the person to choose a city)."""
+    if person is None or not person.is_authenticated:
         return None
-    from django.utils import timezone
-
-    from filings.models import Filing, Status
-
     today = timezone.localdate()
     filing = (
-        Filing.objects.filter(person=user, status=Status.EFFECTIVE, start_date__lte=today)
+        Filing.objects.filter(person=person, status=Status.EFFECTIVE, start_date__lte=today)
         .current(today)
         .select_related("destination__parent")
         .order_by("group", "-start_date")  # "long_term" sorts before "temporary"
@@ -62,23 +75,33 @@ class Criteria:
     service: str = ""
     origin: Region | None = None  # set: nearest first, from this city's centre
 
+    def filter_pieces(self) -> list[str]:
+        """The pieces its filters stand for (search.filter_piece)."""
+        filters = [
+            # A city is in one province: its posting is the shorter of the two.
+            ("province", self.province.code if self.province and not self.city else ""),
+            ("city", self.city.code if self.city else ""),
+            ("kind", self.kind),
+            ("level", self.level),
+            ("service", self.service),
+        ]
+        return [filter_piece(name, value) for name, value in filters if value]
 
-def find_facilities(
-    criteria: Criteria,
-    *,
-    on: dt.date | None = None,
-    naive_text: bool = False,
-) -> FacilityQuerySet:
-    """Active facilities that meet every criterion, best first. `naive_text`
-    matches the name with a plain unindexed icontains instead (what the
-    benchmark compares against)."""
-    found = Facility.objects.active(on)
-    province = criteria.province.code if criteria.province is not None else ""
-    if naive_text:
-        found = found.filter(name__icontains=criteria.text) if criteria.text else found
-        found = found.filter(province_id=province) if province else found
-    else:
-        found = found.matching(criteria.text, province=province)
+
+def find_facilities(criteria: Criteria, *, on: dt.date | None = None) -> FacilityQuerySet:
+    """Active facilities that meet every criterion, through the postings,
+    in rank order."""
+    found = Facility.objects.active(on).matching(criteria.text, filters=criteria.filter_pieces())
+    return found.order_by("position")
+
+
+def scan_facilities(criteria: Criteria, *, on: dt.date | None = None) -> FacilityQuerySet:
+    """The same facilities as find_facilities, by checking each row's own
+    columns instead of the postings (unordered): what the walk outward from
+    a city checks, and the plain query the tests hold the postings to."""
+    found = Facility.objects.active(on).containing(criteria.text)
+    if criteria.province is not None:
+        found = found.filter(province=criteria.province)
     if criteria.city is not None:
         found = found.filter(city=criteria.city)
     if criteria.kind:
@@ -87,10 +110,7 @@ def find_facilities(
         found = found.at_level(criteria.level)
     if criteria.service:
         found = found.offering(criteria.service)
-    found = found.nearest_to(criteria.origin) if criteria.origin else found.ranked()
-    # The search columns hold hundreds of pieces a row: reading them back
-    # cost more than the search itself. (Cities: see result_page.)
-    return found.defer(*SEARCH_COLUMNS)
+    return found
 
 
 @dataclass(frozen=True)
@@ -141,48 +161,15 @@ def page_number(raw: str | None) -> int:
     return number if 1 <= number <= 10_000 else 1
 
 
-def result_page(
-    queryset: QuerySet[Any],
-    number: int,
-    per_page: int = PAGE_SIZE,
-    *,
-    cities: Mapping[str, Region] | None = None,
-    count_upto: Callable[[int], int] | None = None,
-) -> ResultPage:
-    """The `number`-th page (clamped to the last one): the page itself and a
-    count that stops after COUNT_CAP + 1 rows — or no count at all when the
-    first page is not full (a rare name: the page is every match).
-    `count_upto(cap)` counts instead of the queryset without its order.
-
-    `cities` (code -> Region with its parent loaded, kept in the process)
-    fills each facility's city instead of joining the region table twice."""
-    if cities is None:
-        queryset = queryset.select_related("city__parent")
-    items: list[Any] | None = None
-    if number == 1:
-        items = list(queryset[:per_page])
-        if len(items) < per_page:
-            return ResultPage(
-                items=_with_cities(items, cities), number=1, count=len(items), capped=False
-            )
-    if count_upto is None:
-        count = queryset.order_by()[: COUNT_CAP + 1].count()
-    else:
-        count = count_upto(COUNT_CAP + 1)
-    capped = count > COUNT_CAP
-    count = min(count, COUNT_CAP)
-    last = max(1, math.ceil(count / per_page))
-    number = min(number, last)
-    start = (number - 1) * per_page
-    if items is None or number != 1:
-        items = list(queryset[start : start + per_page]) if count else []
-    return ResultPage(
-        items=_with_cities(items, cities),
-        number=number,
-        count=count,
-        capped=capped,
-        per_page=per_page,
-    )
+# The page of `first` (the ids and positions of the first matches) from
+# row %s to row %s, each row with how many matches `first` holds.
+PAGE_OF_FIRST = """
+SELECT {columns}, numbered.matches FROM (
+    SELECT id, row_number() OVER (ORDER BY position) AS n, count(*) OVER () AS matches
+    FROM ({first}) AS first
+) AS numbered JOIN {table} USING (id)
+WHERE numbered.n > %s AND numbered.n <= %s ORDER BY numbered.n
+"""
 
 
 def lookup_page(
@@ -192,95 +179,69 @@ def lookup_page(
     cities: Mapping[str, Region] | None = None,
     on: dt.date | None = None,
 ) -> ResultPage:
-    """The `number`-th page of the lookup for `criteria`. A nationwide search
-    goes level by level (facilities.ranked), or outward from the origin
-    when nearest first and the matches are common; the rest is one query
-    (find_facilities, result_page)."""
-    nationwide = ranked.search_for(criteria)
-    if criteria.origin is None:
-        if nationwide is None:
-            return result_page(find_facilities(criteria, on=on), number, PAGE_SIZE, cities=cities)
-        # The first COUNT_CAP + 1 matches in rank order are the count and
-        # every page the lookup shows (none lies past COUNT_CAP): one pass
-        # through the levels, where a page and then its count took two
-        # (药房: 17.8 ms that way, 9.6 this way).
-        ranked_ids = ranked.first_ids(nationwide, COUNT_CAP + 1, on=on)
-        return _page_of_ids(
-            lambda _wanted: ranked_ids, lambda _cap: len(ranked_ids), number, cities=cities
-        )
-    # Nearest first, nationwide: outward from the origin when matches are
-    # common and the page lies within the walk's budget; else the matches
-    # found in the level-scoped index, measured. In a province or a city, or
-    # from a city without coordinates: one plain query.
+    """The `number`-th page (clamped to the last one) of the lookup for
+    `criteria`, and its count up to COUNT_CAP (see the module's docstring).
+    `cities` (code -> Region with its parent loaded, kept in the process)
+    fills each facility's city instead of a query."""
+    found = find_facilities(criteria, on=on)
     origin = criteria.origin
-    wanted = number * PAGE_SIZE
-    count_upto: Callable[[int], int] | None = None
-    matches: int | None = None
-    if nationwide is not None and ranked.count_first(criteria, nationwide):
-        counted = ranked.count_upto(nationwide, COUNT_CAP + 1, on=on)
-        count_upto = lambda _cap: counted  # noqa: E731 (the count, kept)
-        matches = ranked.matches_counted(nationwide, counted, COUNT_CAP + 1)
-    ids: list[int] | None = None
-    if ranked.walk_outward(criteria, nationwide, wanted, matches=matches):
-        ids = ranked.nearest_ids(criteria, nationwide, wanted, on=on, matches=matches)
-    if (
-        ids is None
-        and nationwide is not None
-        and ranked.nearest_first_nationwide(criteria)
-        and not ranked.few_by_name(nationwide)
-        and not (matches is not None and ranked.several_grams(nationwide))
-    ):
-        ids = ranked.nearest_looked_up(criteria, nationwide, wanted, on=on)
-    if ids is None:
-        found = find_facilities(criteria, on=on)
-        return result_page(found, number, PAGE_SIZE, cities=cities, count_upto=count_upto)
-    found_ids = ids
-    if count_upto is None:
-        count_upto = (
-            partial(ranked.count_upto, nationwide, on=on)
-            if nationwide is not None
-            else partial(_count_upto, find_facilities(criteria, on=on))
-        )
-    return _page_of_ids(lambda _wanted: found_ids, count_upto, number, cities=cities, origin=origin)
+    if origin is None or origin.latitude is None or origin.longitude is None:
+        return _ranked_page(found, number, cities)
+    count = found[: COUNT_CAP + 1].count()
+    number = min(number, _last_page(count))
+    nearest = found
+    if count > COUNT_CAP:
+        # Too many to measure them all: the page reaches no farther than its
+        # last match, so only the matches that near are measured.
+        nearby = scan_facilities(criteria, on=on)
+        farthest = nearby.nearness_of(origin, number * PAGE_SIZE)
+        # None: the page reaches the matches without coordinates (rare).
+        nearest = nearby if farthest is None else nearby.around(origin, farthest)
+    start = (number - 1) * PAGE_SIZE
+    items = nearest.nearest_to(origin).defer(*SEARCH_COLUMNS)[start : start + PAGE_SIZE]
+    return _page(list(items), number, count, cities)
 
 
-def _count_upto(found: QuerySet[Any], cap: int) -> int:
-    return found.order_by()[:cap].count()
-
-
-def _page_of_ids(
-    first_ids: Callable[[int], list[int]],
-    count_upto: Callable[[int], int],
-    number: int,
-    *,
-    cities: Mapping[str, Region] | None,
-    origin: Region | None = None,
+def _ranked_page(
+    found: FacilityQuerySet, number: int, cities: Mapping[str, Region] | None
 ) -> ResultPage:
-    """The `number`-th page from the ids of the first matches in order
-    (`first_ids(wanted)`) and a capped count, then those facilities read
-    by id (with their distance from `origin`, if given)."""
-    wanted = number * PAGE_SIZE
-    count: int | None = None
-    if number > 1:
-        count = count_upto(COUNT_CAP + 1)
-        last = max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
-        number = min(number, last)
-        wanted = number * PAGE_SIZE
-    ids = first_ids(wanted)
-    page_ids = ids[(number - 1) * PAGE_SIZE : wanted]
-    if count is None:
-        # Page 1: a short first page is every match, no count needed.
-        count = len(ids) if len(ids) < PAGE_SIZE else count_upto(COUNT_CAP + 1)
+    """The page of `found` in rank order and its count in one query: the
+    first COUNT_CAP + 1 matches are numbered and counted by their ids, and
+    only the page's rows are read (a page, then its count, would intersect
+    the postings twice)."""
+    first, params = found.values("id", "position")[: COUNT_CAP + 1].query.sql_with_params()
+    table = Facility._meta.db_table
+    columns = ", ".join(
+        f"{table}.{field.column}"
+        for field in Facility._meta.concrete_fields
+        if field.name not in SEARCH_COLUMNS
+    )
+    sql = PAGE_OF_FIRST.format(columns=columns, first=first, table=table)
+    start = (number - 1) * PAGE_SIZE
+    items = list(Facility.objects.raw(sql, [*params, start, start + PAGE_SIZE]))
+    count: int = items[0].matches if items else 0  # type: ignore[attr-defined]
+    if number > 1 and not items:
+        count = found[: COUNT_CAP + 1].count()  # past the last page: which is it?
+    if number > _last_page(count):
+        return _ranked_page(found, _last_page(count), cities)
+    return _page(items, number, count, cities)
+
+
+def _last_page(count: int) -> int:
+    return max(1, math.ceil(min(count, COUNT_CAP) / PAGE_SIZE))
+
+
+def _page(
+    items: list[Facility], number: int, count: int, cities: Mapping[str, Region] | None
+) -> ResultPage:
     if cities is None:
-        rows = Facility.objects.defer(*SEARCH_COLUMNS).select_related("city__parent")
-        if origin is not None:
-            rows = rows.nearest_to(origin)  # for distance_km
-        by_pk = rows.in_bulk(page_ids)
-    else:
-        by_pk = facilities_by_id(page_ids, origin)
-    items = [by_pk[pk] for pk in page_ids if pk in by_pk]
+        wanted = {item.city_id for item in items}
+        cities = Region.objects.select_related("parent").in_bulk(wanted)
+    for item in items:
+        if item.city_id in cities:
+            item.city = cities[item.city_id]
     return ResultPage(
-        items=_with_cities(items, cities),
+        items,
         number=number,
         count=min(count, COUNT_CAP),
         capped=count > COUNT_CAP,
@@ -288,46 +249,22 @@ def _page_of_ids(
     )
 
 
-@cache
-def _card_columns() -> str:
-    """Every column of the facility but the search columns."""
-    return ", ".join(
-        connection.ops.quote_name(field.column)
-        for field in Facility._meta.concrete_fields
-        if field.name not in SEARCH_COLUMNS
-    )
+@transaction.atomic
+def save_facility(facility: Facility) -> None:
+    """Save a new or changed facility (the admin's form) with its search
+    columns, and its postings in the same transaction."""
+    postings.lock()
+    before = postings.entries([facility.pk] if facility.pk else [])
+    facility.index_names()
+    facility.save()
+    postings.update(before, [facility.pk])
 
 
-# FacilityQuerySet.nearest_to's distance (models.distance_km_from), in SQL.
-_DISTANCE_KM = (
-    "asin(sqrt(power(sin((radians(latitude) - %s) / 2), 2)"
-    " + cos(%s) * cos(radians(latitude)) * power(sin((radians(longitude) - %s) / 2), 2)))"
-    " * %s"
-)
-
-
-def facilities_by_id(ids: list[int], origin: Region | None = None) -> dict[int, Facility]:
-    """Those facilities by id, without their search columns, and with
-    `distance_km` from `origin` (None without its coordinates or theirs) as
-    FacilityQuerySet.nearest_to gives it. Written out in SQL: the ORM took a
-    millisecond to build the distance, more than the query takes to run."""
-    columns, params = _card_columns(), []
-    if origin is not None:
-        if origin.latitude is None or origin.longitude is None:
-            columns += ", NULL::double precision AS distance_km"
-        else:
-            latitude = math.radians(float(origin.latitude))
-            longitude = math.radians(float(origin.longitude))
-            columns += f", {_DISTANCE_KM} AS distance_km"
-            params = [latitude, latitude, longitude, 2 * EARTH_RADIUS_KM]
-    sql = f"SELECT {columns} FROM {Facility._meta.db_table} WHERE id = ANY(%s)"  # noqa: S608 (constant fragments)
-    return {row.pk: row for row in Facility.objects.raw(sql, [*params, ids])}
-
-
-def _with_cities(items: list[Any], cities: Mapping[str, Region] | None) -> list[Any]:
-    if cities is not None:
-        for item in items:
-            city = cities.get(item.city_id)
-            if city is not None:
-                item.city = city
-    return items
+@transaction.atomic
+def delete_facilities(facilities: QuerySet[Facility]) -> None:
+    """Delete these facilities and take them out of the postings."""
+    postings.lock()
+    ids = list(facilities.values_list("pk", flat=True))
+    before = postings.entries(ids)
+    Facility.objects.filter(pk__in=ids).delete()
+    postings.update(before, ids)

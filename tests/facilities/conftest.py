@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from demo.facilities import BEIJING_CSV
-from facilities import ranked
+from facilities import services
 from facilities.forms import RegionChoices
 from facilities.importing import import_facilities, read_table
 from facilities.models import Facility, FacilityKind
@@ -15,7 +15,6 @@ from facilities.models import Facility, FacilityKind
 @pytest.fixture(autouse=True)
 def _fresh_region_choices() -> None:
     RegionChoices.forget()
-    ranked.forget_piece_counts()
 
 
 @pytest.fixture
@@ -45,5 +44,5 @@ def make_facility(**overrides: Any) -> Facility:
     facility = Facility(**fields)
     facility.index_names()
     facility.full_clean()
-    facility.save()
+    services.save_facility(facility)
     return facility

@@ -181,24 +181,6 @@ def test_the_command_prints_the_report_and_fails_on_a_fatal_problem(tmp_path: An
         call_command("import_facilities", str(bad), stdout=io.StringIO())
 
 
-def test_a_bulk_import_refreshes_the_statistics_and_says_to_cluster(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from facilities import ranked
-    from facilities.management.commands import import_facilities as command
-
-    refreshed: list[bool] = []
-    monkeypatch.setattr(ranked, "refresh_statistics", lambda: refreshed.append(True))
-    monkeypatch.setattr(command, "BULK", 2)
-    path = tmp_path / "list.csv"
-    path.write_text(HEADER + "\n".join(GOOD[:2]) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    call_command("import_facilities", str(path), "--dry-run", stdout=out)
-    assert "cluster_facilities" not in out.getvalue() and not refreshed
-    call_command("import_facilities", str(path), stdout=out)
-    assert "cluster_facilities" in out.getvalue() and refreshed == [True]
-
-
 @pytest.fixture
 def admin_client(client: Client) -> Client:
     admin = make_person(

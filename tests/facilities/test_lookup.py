@@ -246,20 +246,19 @@ def test_the_form_pushes_the_search_into_the_url(client: Client) -> None:
 def test_the_list_page_takes_two_queries_for_a_visitor_and_one_for_a_rare_name(
     client: Client, django_assert_num_queries: Any
 ) -> None:
-    # Regions, downtime notices and the piece statistics are read once, then kept.
+    # Regions and downtime notices are read once, then kept.
     client.get(URL, {"q": "医院"})
-    with django_assert_num_queries(2):  # page, count (39 hospitals: two pages)
+    with django_assert_num_queries(1):  # page and count together (39 hospitals: two pages)
         response = client.get(URL, {"province": "110000"})
     assert response.context["page"].count == 39
-    with django_assert_num_queries(3):  # outward from 天津: the ids, the count, those rows
+    with django_assert_num_queries(2):  # nearest 天津: the count, then the page measured
         client.get(URL, {"sort": "distance", "near": "120100"})
     with django_assert_num_queries(1):  # the first page is not full: it is every match
         response = client.get(URL, {"q": "协和", "city": "110100"})
     page = response.context["page"]
     assert page.count == len(page.items) == 2 and not page.has_next
-    # Nationwide or in a province: the ids in rank order, then those facilities
-    # (facilities.ranked).
-    with django_assert_num_queries(2):
+    # Nationwide the same: one query through the postings.
+    with django_assert_num_queries(1):
         response = client.get(URL, {"q": "协和"})
     page = response.context["page"]
     assert page.count == len(page.items) == 2 and not page.has_next
@@ -367,10 +366,9 @@ def test_a_search_within_a_province_follows_a_facility_that_moved(client: Client
     assert "合肥演示人民医院" in names(client, q="rmyy", city="340100")
     assert "合肥演示人民医院" in names(client, q="人", province="340000")  # one character
     # Corrected in the directory: it is in 上海 (the admin and the import
-    # recompute the search pieces on every change).
+    # recompute the search pieces and postings on every change).
     moved.province_id, moved.city_id = "310000", "310100"
-    moved.index_names()
-    moved.save()
+    services.save_facility(moved)
     assert "合肥演示人民医院" not in names(client, q="人民医院", province="340000")
     assert "合肥演示人民医院" not in names(client, q="演", province="340000")
     assert "合肥演示人民医院" in names(client, q="人民医院", province="310000")
@@ -391,36 +389,6 @@ def test_the_filter_choices_follow_the_language_from_one_page_to_the_next(client
     again = client.get(URL, {"kind": "primary"}).content.decode()
     assert '<option value="tcm">中医医院</option>' in again
     assert '<option value="primary" selected>' in again
-
-
-def test_facilities_read_by_id_are_what_the_orm_reads_with_the_same_distance() -> None:
-    from portal.models import Region
-
-    no_place = make_facility(
-        code="H11010100999", name="北京无坐标医院", latitude=None, longitude=None
-    )
-    ids = list(Facility.objects.order_by("-pk").values_list("pk", flat=True)[:12])
-    assert no_place.pk in ids
-    hefei = Region.objects.get(code="340100")
-    nowhere = Region(code="999999", name="无坐标", latitude=None, longitude=None)
-    orm = Facility.objects.defer(*services.SEARCH_COLUMNS).nearest_to(hefei).in_bulk(ids)
-    for origin in (None, hefei, nowhere):
-        by_sql = services.facilities_by_id(ids, origin)
-        assert by_sql.keys() == set(ids)
-        for pk in ids:
-            read: Any = by_sql[pk]
-            expected: Any = orm[pk]
-            assert read.get_deferred_fields() == set(services.SEARCH_COLUMNS)  # one query
-            for field in Facility._meta.concrete_fields:
-                if field.name not in services.SEARCH_COLUMNS:
-                    assert getattr(read, field.attname) == getattr(expected, field.attname)
-            if origin is None:
-                assert not hasattr(read, "distance_km")
-            elif origin is nowhere or pk == no_place.pk:
-                assert read.distance_km is None
-            else:
-                assert read.distance_km == pytest.approx(expected.distance_km, rel=1e-9)
-                assert 850 < read.distance_km < 1000  # 北京 to 合肥: about 900 km
 
 
 def test_nearest_first_from_a_city_with_no_known_centre_lists_by_level_and_says_why(

@@ -1,31 +1,39 @@
-"""Data migrations that recompute search columns in SQL must agree with the
-Python rule that computes them for new and changed rows."""
+"""Data migrations that compute search columns in SQL must agree with the
+Python rules that compute them for new and changed rows."""
 
 from __future__ import annotations
 
 import importlib
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from facilities import search
-from facilities.models import Facility
+from facilities import postings
+from facilities.models import Facility, Posting
 
-scoped_single_characters = importlib.import_module(
-    "facilities.migrations.0010_scoped_single_characters"
-)
+postings_migration = importlib.import_module("facilities.migrations.0011_postings")
+
+
+def stored() -> tuple[dict[int, tuple[int | None, list[str]]], dict[str, list[int]]]:
+    facilities = {
+        pk: (position, sorted(pieces))
+        for pk, position, pieces in Facility.objects.values_list("pk", "position", "search_pieces")
+    }
+    return facilities, {p.piece: p.positions for p in Posting.objects.all()}
 
 
 @pytest.mark.usefixtures("beijing")
-def test_the_scoped_pieces_migration_gives_what_search_scoped_grams_gives() -> None:
+def test_the_postings_migration_gives_what_the_python_rules_give() -> None:
+    with transaction.atomic():
+        postings.rebuild()
+    expected = stored()
     with connection.cursor() as cursor:
-        cursor.execute(scoped_single_characters.BACKWARD)
-    before = Facility.objects.get(code="BJA05")  # 北京协和医院
-    assert "110000:协" not in before.scoped_grams  # the old rule: two characters and up
-    assert "110000:协和" in before.scoped_grams
+        cursor.execute(postings_migration.NAME_PIECES_ONLY)
+        cursor.execute("UPDATE facilities_facility SET position = NULL")
+        cursor.execute("DELETE FROM facilities_posting")
+    names_only = Facility.objects.get(code="BJA05").search_pieces
+    assert "协和" in names_only and not any(p.startswith("|") for p in names_only)
     with connection.cursor() as cursor:
-        cursor.execute(scoped_single_characters.FORWARD)
-    for facility in Facility.objects.all():
-        assert facility.scoped_grams == search.scoped_grams(
-            facility.search_grams, facility.province_id
-        ), facility.name
+        cursor.execute(postings_migration.FILTER_PIECES)
+        cursor.execute(postings_migration.POSTINGS)
+    assert stored() == expected

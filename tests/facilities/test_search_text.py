@@ -67,14 +67,36 @@ def test_every_piece_of_a_name_in_any_form_is_found_through_the_grams() -> None:
                     assert set(search.query_grams(query)) <= grams, (name, query)
 
 
-def test_scoped_pieces_are_every_piece_prefixed_by_the_province() -> None:
+def test_a_facility_holds_its_name_pieces_and_one_piece_per_filter_value() -> None:
     _pinyin, _text, grams = search.index_values("合肥市第一人民医院")
-    scoped = search.scoped_grams(grams, "340000")
-    assert "340000:人民" in scoped and "340000:rmy" in scoped
-    assert "340000:人" in scoped  # single characters too (房 within a province)
-    assert scoped == [f"340000:{g}" for g in grams]
-    assert search.scoped_grams(["xie", "协和", "x"], "110000") == [
-        "110000:xie",
-        "110000:协和",
-        "110000:x",
-    ]
+    pieces = search.facility_pieces(
+        grams,
+        province="340000",
+        city="340100",
+        kind="general",
+        levels=["3", "3a"],
+        services=["inpatient", "dialysis"],
+    )
+    assert {"人民", "rmy", "人"} <= set(pieces)
+    assert {
+        "|province:340000",
+        "|city:340100",
+        "|kind:general",
+        "|level:3",
+        "|level:3a",
+        "|service:inpatient",
+        "|service:dialysis",
+    } <= set(pieces)
+    assert pieces == sorted(set(pieces))
+    # No name piece looks like a filter: names never hold the separator.
+    assert not any(p.startswith(search.SEPARATOR) for p in grams)
+
+
+def test_a_search_reads_only_the_pieces_that_cover_the_query() -> None:
+    assert search.query_grams("zhongyi", cover=True) == ["gyi", "ngy", "zho"]
+    assert search.query_grams("人民医院", cover=True) == ["人民", "医院"]
+    assert search.query_grams("人民医", cover=True) == ["人民", "民医"]
+    assert search.query_grams("协和", cover=True) == ["协和"]
+    assert search.query_grams("aaaa", cover=True) == ["aaa"]  # not the query: confirmed
+    for query in ("zhongyi", "人民医院", "xh", "a", "社区卫生服务"):
+        assert set(search.query_grams(query, cover=True)) <= set(search.query_grams(query))

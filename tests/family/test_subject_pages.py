@@ -105,3 +105,13 @@ def test_the_filing_form_prints_the_relatives_name_and_relationship(
     assert "由 李明（子女）代办" in page
     assert dict(filing_rows(filing))["办理人"] == "由 李明（子女）代办"
     assert son.get(reverse("filings:pdf", args=[filing.reference])).status_code == 200
+
+
+def test_nearest_first_starts_from_her_filings_city_not_his(
+    son: Client, retiree: User, relative: User
+) -> None:
+    """Her filing is for 上海; his own (made here for the contrast) for 南京."""
+    make_filing(retiree, start_date=timezone.localdate() - dt.timedelta(days=10))
+    make_filing(relative, destination_id="320100", insured_region_id="310100")
+    response = son.get(reverse("facilities:list"), {"sort": "distance"})
+    assert response.context["criteria"].origin.code == "310100"

@@ -7,12 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from facilities import ranked
 from facilities.importing import ImportRejected, import_facilities, read_table
-
-# From this many changed rows the lookup's statistics are refreshed at once
-# (facilities.ranked.refresh_statistics); smaller imports leave it to autovacuum.
-BULK = 1000
 
 
 class Command(BaseCommand):
@@ -30,14 +25,6 @@ class Command(BaseCommand):
                 report = import_facilities(read_table(stream, path.name), dry_run=dry_run)
         except ImportRejected as error:
             raise CommandError(f"Nothing imported: {error}") from error
-        bulk = not dry_run and report.created + report.updated >= BULK
-        if bulk:
-            ranked.refresh_statistics()
         for problem in report.problems:
             self.stdout.write(f"line {problem.line}\t{problem.column}\t{problem.message}")
         self.stdout.write(report.summary())
-        if bulk:
-            self.stdout.write(
-                "Many rows changed: run `manage.py cluster_facilities` in a quiet hour"
-                " to keep nationwide lookups fast (facilities.ranked.put_in_rank_order)."
-            )

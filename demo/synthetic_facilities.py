@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from facilities import ranked, search
+from facilities import postings, search
 from facilities.models import (
     LATITUDE_RANGE,
     LONGITUDE_RANGE,
@@ -23,6 +23,7 @@ from facilities.models import (
     Grade,
     Service,
     Tier,
+    level_values,
 )
 from portal.bulk import copy_rows
 from portal.models import Region
@@ -291,7 +292,10 @@ def synthetic_rows(
                 active_to = None
         prefix = "XP" if kind == FacilityKind.PHARMACY else "XH"
         name = "".join(pieces)
-        pinyin, search_text, search_grams = search.index_values(name, pieces=pieces)
+        pinyin, search_text, grams = search.index_values(name, pieces=pieces)
+        # In this order: the same seed gives the same directory as before.
+        address = f"{county}{rng.choice(STREETS)}{rng.randrange(1, 999)}号"
+        services = _services(rng, kind, tier)
         yield {
             "code": f"{prefix}{city.code}{i:07d}",
             "name": name,
@@ -299,31 +303,30 @@ def synthetic_rows(
             "province_id": city.province,
             "city_id": city.code,
             "county": county,
-            "address": f"{county}{rng.choice(STREETS)}{rng.randrange(1, 999)}号",
+            "address": address,
             "phone": "",
             "latitude": round(latitude, 6) if latitude is not None else None,
             "longitude": round(longitude, 6) if longitude is not None else None,
             "kind": kind.value,
             "tier": int(tier),
             "grade": int(grade),
-            "services": _services(rng, kind, tier),
+            "services": services,
             "active_from": active_from,
             "active_to": active_to,
             "is_synthetic": True,
             "pinyin": pinyin[:400],
             "search_text": search_text,
-            "search_grams": search_grams,
-            "scoped_grams": search.scoped_grams(search_grams, city.province),
+            "search_pieces": search.facility_pieces(
+                grams,
+                province=city.province,
+                city=city.code,
+                kind=kind.value,
+                levels=level_values(tier, grade),
+                services=services,
+            ),
         }
 
 
-REBUILT_INDEXES = (
-    "facility_search_grams",
-    "facility_scoped_grams",
-    "facility_level_pieces",
-    "facility_location",
-)
-REBUILD_FROM = 20_000
 COPY_COLUMNS = [
     "code",
     "name",
@@ -344,8 +347,7 @@ COPY_COLUMNS = [
     "is_synthetic",
     "pinyin",
     "search_text",
-    "search_grams",
-    "scoped_grams",
+    "search_pieces",
     "updated_at",
 ]
 
@@ -353,38 +355,23 @@ COPY_COLUMNS = [
 @transaction.atomic
 def generate_facilities(*, count: int, seed: int = 2026, replace: bool = False) -> int:
     """Add `count` synthetic facilities with PostgreSQL COPY; with `replace`,
-    delete the synthetic ones first. Returns how many were added."""
+    delete the synthetic ones first. Returns how many were added. The
+    postings are written again at the end (postings.rebuild): one pass over
+    the directory costs less than changing them row by row."""
     if replace:
         Facility.objects.filter(is_synthetic=True).delete()
     start = Facility.objects.filter(is_synthetic=True).count()
     cities = load_cities()
     now = timezone.now()
     today = timezone.localdate()
-    table = Facility._meta.db_table
-    # Building the GIN indexes once after a large COPY is much faster than
-    # updating them row by row.
-    rebuild = [i for i in Facility._meta.indexes if i.name in REBUILT_INDEXES]
-    if count < REBUILD_FROM:
-        rebuild = []
-    with connection.schema_editor(atomic=False) as editor:
-        for index in rebuild:
-            editor.remove_index(Facility, index)
     rows = (
         {**row, "updated_at": now}
         for row in synthetic_rows(count, seed=seed, start=start, cities=cities, today=today)
     )
-    copy_rows(table, COPY_COLUMNS, ([row[name] for name in COPY_COLUMNS] for row in rows))
-    with connection.cursor() as cursor:
-        # Check the deferred foreign keys now: PostgreSQL will not build an
-        # index on a table with pending trigger events.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    if rebuild:
-        # Before the big indexes come back: CLUSTER rebuilds every index.
-        ranked.put_in_rank_order()
-    with connection.schema_editor(atomic=False) as editor:
-        for index in rebuild:
-            editor.add_index(Facility, index)
-    if rebuild:
-        ranked.keep_counting_10000_pieces()
-    ranked.refresh_statistics()
+    copy_rows(
+        Facility._meta.db_table,
+        COPY_COLUMNS,
+        ([row[name] for name in COPY_COLUMNS] for row in rows),
+    )
+    postings.rebuild()
     return count

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from facilities.synthetic import generate_facilities
+from demo.synthetic_facilities import generate_facilities
 
 
 class Command(BaseCommand):

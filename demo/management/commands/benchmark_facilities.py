@@ -3,8 +3,8 @@
 For each search it prints p50/p95 of: the whole page through Django's test
 client (middleware, query, template), the results alone as htmx fetches them
 while the person types, the lookup's queries alone (the page and its count), and
-the same queries matching the name with a plain unindexed icontains instead
-of the pinyin/gram indexes. Generate a directory first:
+the same page and count from the plain query that checks every row instead
+of reading the postings (services.scan_facilities). Generate a directory first:
 `manage.py generate_facilities --count 200000`.
 
 `--mix N` instead times N searches made up from random facilities (seeded,
@@ -52,7 +52,7 @@ SEARCHES: list[dict[str, str]] = [
     {"q": "医院", "level": "3a"},
     {"q": "肿瘤", "service": "cancer", "sort": "distance", "near": "340100"},
     # Nationwide searches whose matches sit at the end of the rank order
-    # (pharmacies and clinics have no level): facilities.ranked.
+    # (pharmacies and clinics have no level).
     {"q": "药房"},
     {"q": "社区卫生"},
     {"q": "wsy"},
@@ -98,7 +98,7 @@ def _reference_ms() -> float:
     """The median time of a fixed piece of pure Python (200,000 steps of
     arithmetic): roughly how fast the machine is running at the time. On
     these shared machines pages swing by up to 2x within minutes; this loop
-    catches some of that drift, not all (README, Benchmarks), so compare
+    catches some of that drift, not all (docs/benchmarks.md), so compare
     figures side by side where it matters."""
     samples = []
     for _ in range(15):
@@ -132,7 +132,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--runs", type=int, default=40)
         parser.add_argument(
-            "--naive-runs", type=int, default=5, help="runs of the slow icontains variant"
+            "--naive-runs", type=int, default=5, help="runs of the plain query (no postings)"
         )
         parser.add_argument(
             "--mix",
@@ -219,15 +219,12 @@ class Command(BaseCommand):
         total = Facility.objects.count()
         if total < 1000:
             raise CommandError("Too few facilities; run generate_facilities --count 200000 first.")
-        self.stdout.write(
-            f"{total} facilities. p50 / p95 in ms ({runs} runs; icontains {naive_runs})."
-        )
+        self.stdout.write(f"{total} facilities. p50 / p95 in ms ({runs} runs; plain {naive_runs}).")
         client = Client(HTTP_HOST="localhost")
         url = reverse("facilities:list")
         regions = RegionChoices.load()
         header = (
-            f"{'search':<44} {'page':>13} {'htmx':>13} {'queries':>13} {'icontains':>15}"
-            f" {'found':>6}"
+            f"{'search':<44} {'page':>13} {'htmx':>13} {'queries':>13} {'plain':>15} {'found':>6}"
         )
         self.stdout.write(header)
         page_p95s, fragment_p95s = [], []
@@ -247,9 +244,9 @@ class Command(BaseCommand):
             def indexed(criteria: services.Criteria = criteria) -> services.ResultPage:
                 return services.lookup_page(criteria, 1, cities=regions.cities)
 
-            def naive(criteria: services.Criteria = criteria) -> services.ResultPage:
-                found = services.find_facilities(criteria, naive_text=True)
-                return services.result_page(found, 1, cities=regions.cities)
+            def naive(criteria: services.Criteria = criteria) -> tuple[list[Any], int]:
+                found = services.scan_facilities(criteria).ranked()
+                return list(found[: services.PAGE_SIZE]), found[: services.COUNT_CAP + 1].count()
 
             page_times = _time(page, runs)
             fragment_times = _time(fragment, runs)
