@@ -361,7 +361,22 @@ def _covered(question: Question, filing: FilingFacts) -> Coverage:
     else:
         reasons.append(_lower_ratio(question.reduction_points))
     action = Action.NONE
-    if question.downtime:
+    if question.paid_in_full:
+        # Asked after a stay that was not settled directly although its
+        # filing covered it: the settlement failed at the desk (22号文 三(四)).
+        reasons.append(
+            Reason(
+                "should_have_been_direct",
+                _(
+                    "按备案，这次本来可以直接结算。没能直接结算，常见原因是出院结算时系统故障，"
+                    "或入院时没有出示社保卡、医保电子凭证说明是跨省就医。全额付费的部分可以回参保地"
+                    "申请手工报销。"
+                ),
+                "22号文 三(四)",
+            )
+        )
+        action = Action.CLAIM
+    elif question.downtime:
         reasons.append(
             Reason(
                 "downtime",

@@ -206,3 +206,8 @@ def test_every_reason_cites_the_2022_notice() -> None:
     for question in questions:
         for reason in coverage(question).reasons:
             assert reason.source.startswith("22号文 "), reason
+
+
+def test_a_stay_paid_in_full_under_a_covering_filing_should_have_been_direct() -> None:
+    answer = coverage(ask(paid_in_full=True))
+    assert answer.has("should_have_been_direct") and answer.action == Action.CLAIM
