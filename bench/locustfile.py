@@ -125,7 +125,8 @@ class SubmitFiling(HttpUser):
         page = self.client.get("/accounts/register/", name="journey: register page")
         csrf = csrf_of(page.text)
         person = {
-            "full_name": f"压测{n}",
+            # Names follow the ID card's rules: characters, no digits.
+            "full_name": "压测" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)),
             "id_number": make_id_number(region, born, (n // 160000) % 1000),
             "mobile": f"171{n % 100_000_000:08d}",
             "email": "",

@@ -180,7 +180,8 @@ def stack() -> Iterator[Stack]:
 
 def new_person(stack: Stack, n: int) -> tuple[requests.Session, dict[str, str]]:
     person = {
-        "full_name": f"停机测试{n}",
+        # Names follow the ID card's rules: characters, no digits.
+        "full_name": "停机测试" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)),
         "id_number": make_id_number("340102", dt.date(1950, 1, 1) + dt.timedelta(days=n), n),
         "mobile": f"1370000{n:04d}",
         "password": PASSWORD,
