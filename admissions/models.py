@@ -10,7 +10,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,20 +30,25 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def facilities_managed_by(user: object) -> QuerySet[Facility]:
+    """The facilities whose API clients an agency account manages: those in
+    the cities it serves as treatment place (就医地管理) or as insured place;
+    every facility for a national superuser, none for anyone else."""
+    if not isinstance(user, User) or not user.is_staff:
+        return Facility.objects.none()
+    regions = user.insured_regions_served()
+    if regions is None:
+        return Facility.objects.all()
+    return Facility.objects.filter(
+        Q(city__in=user.staff_treatment_regions.all()) | Q(city_id__in=regions.values("region_id"))
+    )
+
+
 class HospitalClientQuerySet(models.QuerySet["HospitalClient"]):
     def for_staff(self, user: object) -> HospitalClientQuerySet:
-        """The clients an agency account manages: those of facilities in the
-        cities it serves as treatment place (就医地管理) or as insured place;
-        everything for a national superuser."""
-        if not isinstance(user, User) or not user.is_staff:
-            return self.none()
-        regions = user.insured_regions_served()
-        if regions is None:
+        if isinstance(user, User) and user.is_superuser:
             return self
-        return self.filter(
-            Q(facility__city__in=user.staff_treatment_regions.all())
-            | Q(facility__city_id__in=regions.values("region_id"))
-        )
+        return self.filter(facility__in=facilities_managed_by(user))
 
     def active(self) -> HospitalClientQuerySet:
         return self.filter(revoked_at__isnull=True)

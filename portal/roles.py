@@ -43,6 +43,10 @@ ROLES: dict[str, list[str]] = {
         "notices.add_downtimenotice",
         "notices.change_downtimenotice",
         "portal.change_insuranceregion",
+        "admissions.view_hospitalclient",
+        "admissions.add_hospitalclient",
+        "admissions.change_hospitalclient",
+        "admissions.view_apicall",
     ],
     POLICY_EDITOR: [
         *VIEW_REFERENCE,
@@ -72,6 +76,8 @@ ROLES: dict[str, list[str]] = {
         "claims.view_policy",
         "portal.view_user",
         "portal.view_full_id_number",
+        "admissions.view_hospitalclient",
+        "admissions.view_apicall",
     ],
 }
 

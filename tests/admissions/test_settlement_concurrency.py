@@ -63,7 +63,9 @@ def test_one_number_uploaded_twice_at_once_is_settled_once() -> None:
     credential = make_client(make_facility())
     results = run_concurrently(
         6,
-        lambda i: services.settle_discharge(client=credential.client, bill=discharge(person, "ONE")),
+        lambda i: services.settle_discharge(
+            client=credential.client, bill=discharge(person, "ONE")
+        ),
     )
     assert all(isinstance(r, tuple) for r in results), results
     assert Settlement.objects.count() == 1 and HospitalSettlement.objects.count() == 1
