@@ -125,7 +125,7 @@ def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _problem(request, 422, " ".join(str(m) for m in exc.messages))
 
 
-ALWAYS: dict[int, Any] = {401: Problem, 422: Problem, 429: Problem}
+ALWAYS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem, 429: Problem}
 
 
 def _recent(day: dt.date) -> dt.date:
@@ -139,8 +139,13 @@ def _recent(day: dt.date) -> dt.date:
 
 
 class Patient(Schema):
-    id_number: str = Field(pattern=ID_NUMBER, description="身份证号码")
-    name: str = Field(min_length=1, max_length=50, description="姓名，须与身份证号码一致")
+    # The examples are the demo's 张桂兰 (seed_demo).
+    id_number: str = Field(
+        pattern=ID_NUMBER, description="身份证号码", examples=["340102195704181241"]
+    )
+    name: str = Field(
+        min_length=1, max_length=50, description="姓名，须与身份证号码一致", examples=["张桂兰"]
+    )
 
 
 class AdmissionCheckIn(Patient):

@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from admissions.models import ApiCall, HospitalClient, HospitalSettlement
 from chronic.models import ChronicDisease, Qualification
@@ -236,7 +238,7 @@ def check_admission(
     if care == Care.CHRONIC:
         disease = ChronicDisease.objects.filter(code=disease_code).first()
         if disease is None:
-            raise NotAllowed("unknown disease")
+            raise ValidationError(_("没有这个门诊慢特病病种。"))
     asked = Asked(day=day, care=care, city=facility.city, facility=facility, disease=disease)
     return answer(asked, person=person)
 

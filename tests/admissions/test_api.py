@@ -451,3 +451,10 @@ def test_a_referral_breaking_a_filing_rule_is_refused(
     response = post(client, REFER, same_province, referrer)
     assert response.status_code == 422
     assert not Filing.objects.exists()
+
+
+def test_chronic_care_needs_a_known_disease(
+    client: Client, credential: Credential, retiree: User
+) -> None:
+    body = check_body(retiree, care="chronic", disease="NOPE")
+    assert post(client, CHECK, body, credential).status_code == 422
