@@ -458,3 +458,24 @@ def test_chronic_care_needs_a_known_disease(
 ) -> None:
     body = check_body(retiree, care="chronic", disease="NOPE")
     assert post(client, CHECK, body, credential).status_code == 422
+
+
+# --- the document and its docs page --------------------------------------------
+
+
+def test_the_openapi_document_is_served_without_a_credential(client: Client) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert {"/api/v1/admission-checks", "/api/v1/settlements", "/api/v1/referrals"} <= set(
+        document["paths"]
+    )
+
+
+def test_the_docs_page_loads_its_scripts_from_the_app_not_a_cdn(client: Client) -> None:
+    response = client.get("/api/docs", follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower() and "<script>" not in html
