@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from admissions.models import ApiCall, HospitalClient, facilities_managed_by
+from admissions.models import Admission, ApiCall, HospitalClient, facilities_managed_by
 from facilities.models import Facility
 
 
@@ -138,6 +138,29 @@ class ApiCallAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiCall]:
         return ApiCall.objects.filter(client__in=HospitalClient.objects.for_staff(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Admission)
+class AdmissionAdmin(admin.ModelAdmin):
+    """入院登记 of people insured in the staff member's regions (read-only)."""
+
+    list_display = ["admitted_on", "person", "facility", "admission_number", "direct", "filing"]
+    list_select_related = ["person", "facility", "filing"]
+    search_fields = ["=admission_number", "=person__id_number"]
+    date_hierarchy = "admitted_on"
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Admission]:
+        return Admission.objects.for_staff(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

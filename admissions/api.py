@@ -221,6 +221,73 @@ def admission_check(request: HttpRequest, body: AdmissionCheckIn) -> Any:
     return Status(200, _coverage_out(result))
 
 
+# --- admission registration -------------------------------------------------
+
+
+class AdmissionIn(Patient):
+    admission_number: str = Field(
+        pattern=r"^[A-Za-z0-9-]{1,32}$", description="医院自己的住院号（同一客户端内唯一）"
+    )
+    day: dt.date = Field(description="入院日期")
+    self_pay_agreement: bool = Field(description="是否已签自费项目协议书")
+    self_pay_items: list[str] = Field(
+        default_factory=list, max_length=50, description="协议书列出的自费项目"
+    )
+
+    @field_validator("day")
+    @classmethod
+    def _day_is_recent(cls, value: dt.date) -> dt.date:
+        return _recent(value)
+
+    @field_validator("self_pay_items")
+    @classmethod
+    def _items_are_short(cls, value: list[str]) -> list[str]:
+        if any(not 1 <= len(item.strip()) <= 100 for item in value):
+            raise ValueError("each item has 1 to 100 characters")
+        return [item.strip() for item in value]
+
+
+class AdmissionOut(Schema):
+    admission_number: str
+    admitted_on: dt.date
+    direct: bool = Field(description="登记时能否直接结算")
+    filing: str | None = Field(description="依据的备案编号")
+    self_pay_agreement: bool
+    self_pay_items: list[str]
+    coverage: CoverageOut | None = Field(description="本次登记的核验结果（重复提交时为空）")
+
+
+@api.post(
+    "/admissions",
+    response={200: AdmissionOut, 201: AdmissionOut, 404: Problem, **ALWAYS},
+    summary="入院登记：记下入院、依据的备案和自费项目协议书（同一住院号重复提交返回第一次的记录）",
+)
+def admission_registration(request: HttpRequest, body: AdmissionIn) -> Any:
+    admission, result = services.register_admission(
+        client=_client(request),
+        registration=services.Registration(
+            admission_number=body.admission_number,
+            id_number=body.id_number,
+            name=body.name,
+            day=body.day,
+            self_pay_agreement=body.self_pay_agreement,
+            self_pay_items=tuple(body.self_pay_items),
+        ),
+    )
+    return Status(
+        201 if result is not None else 200,
+        {
+            "admission_number": admission.admission_number,
+            "admitted_on": admission.admitted_on,
+            "direct": admission.direct,
+            "filing": admission.filing.reference if admission.filing else None,
+            "self_pay_agreement": admission.self_pay_agreement,
+            "self_pay_items": admission.self_pay_items,
+            "coverage": _coverage_out(result) if result is not None else None,
+        },
+    )
+
+
 # --- discharge settlement and reversal ---------------------------------------
 
 

@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from claims.models import Settlement
 from facilities.models import Facility
-from portal.models import User
+from family.records import PersonRecord, PersonRecordQuerySet
+from filings.models import Filing
+from portal.models import InsuranceRegion, User
 
 PREFIX_BYTES = 6  # 12 hex characters: finds the row, is not a secret
 SECRET_BYTES = 32  # 256 random bits
@@ -186,3 +188,63 @@ class HospitalSettlement(models.Model):
 
     def __str__(self) -> str:
         return self.hospital_number
+
+
+class AdmissionQuerySet(PersonRecordQuerySet["Admission"]):
+    """Staff see admissions of people insured in their regions
+    (PersonRecordQuerySet.for_staff); people their own and their relatives'."""
+
+
+class Admission(PersonRecord):
+    """入院登记: a hospital recorded the person's admission on a day, with the
+    filing the coverage rule found and whether the person signed the
+    自费项目协议书 for items outside the treatment place's catalogue (seed 003)."""
+
+    person = models.ForeignKey(
+        User, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="admissions"
+    )
+    insured_region = models.ForeignKey(
+        InsuranceRegion, verbose_name=_("参保地"), on_delete=models.PROTECT, related_name="+"
+    )
+    client = models.ForeignKey(
+        HospitalClient,
+        verbose_name=_("客户端"),
+        on_delete=models.PROTECT,
+        related_name="admissions",
+    )
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    admission_number = models.CharField(_("医院住院号"), max_length=32)
+    admitted_on = models.DateField(_("入院日期"))
+    filing = models.ForeignKey(
+        Filing,
+        verbose_name=_("依据的备案"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    direct = models.BooleanField(_("入院时可直接结算"))
+    self_pay_agreement = models.BooleanField(_("已签自费项目协议书"), default=False)
+    self_pay_items = models.JSONField(_("自费项目"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    objects = AdmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("入院登记")
+        verbose_name_plural = _("入院登记")
+        ordering = ["-admitted_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "admission_number"], name="admission_number_per_client"
+            )
+        ]
+
+    if TYPE_CHECKING:
+        person_id: int
+        filing_id: int | None
+
+    def __str__(self) -> str:
+        return self.admission_number

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from admissions.models import ApiCall, HospitalClient, HospitalSettlement
+from admissions.models import Admission, ApiCall, HospitalClient, HospitalSettlement
 from chronic.models import ChronicDisease, Qualification
 from claims import engine
 from claims import services as claim_services
@@ -430,3 +430,57 @@ def file_referral(*, client: HospitalClient, referral: Referral) -> Filing:
         role=FiledBy.HOSPITAL,
         token=referral_token(client, referral.token),
     )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An inpatient admission as the hospital registers it."""
+
+    admission_number: str
+    id_number: str
+    name: str
+    day: dt.date
+    self_pay_agreement: bool
+    self_pay_items: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def register_admission(
+    *, client: HospitalClient, registration: Registration
+) -> tuple[Admission, Coverage | None]:
+    """入院登记 at the client's facility: the coverage answer for that day
+    (the admission check) kept with the filing that carries it, and the
+    自费项目协议书. Idempotent on the hospital's admission number: a retry
+    returns the first record (and no new answer)."""
+    person = find_person(id_number=registration.id_number, name=registration.name)
+    lock_person(person.id_number)
+    earlier = Admission.objects.filter(
+        client=client, admission_number=registration.admission_number
+    ).first()
+    if earlier is not None:
+        return earlier, None
+    facility = client.facility
+    result = answer(
+        Asked(day=registration.day, care=Care.INPATIENT, city=facility.city, facility=facility),
+        person=person,
+    )
+    filing = (
+        Filing.objects.filter(person=person, reference=result.filing.reference).first()
+        if result.filing is not None
+        else None
+    )
+    admission = Admission(
+        person=person,
+        insured_region_id=person.insured_region_id,
+        client=client,
+        facility=facility,
+        admission_number=registration.admission_number,
+        admitted_on=registration.day,
+        filing=filing,
+        direct=result.direct,
+        self_pay_agreement=registration.self_pay_agreement,
+        self_pay_items=list(registration.self_pay_items),
+    )
+    admission.full_clean()
+    admission.save()
+    return admission, result

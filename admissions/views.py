@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from admissions import services
 from admissions.forms import CoverageForm
+from admissions.models import Admission
 from chronic.models import ChronicDisease
 from facilities.models import Facility
 from filings.coverage import Action, Care, Coverage
@@ -52,8 +53,21 @@ def coverage_page(request: HtmxRequest) -> HttpResponse:
         "person": person,
         "next_step": _next_step(result, asked) if result else None,
         "embedded": request.GET.get("embedded") == "1",
+        "admissions": _admissions_of(request, person),
     }
     return render(request, partial(request, "admissions/coverage.html", "answer"), context)
+
+
+def _admissions_of(request: HtmxRequest, person: User | None) -> list[Admission]:
+    """The person's latest admissions registered by hospitals (入院登记)."""
+    if person is None:
+        return []
+    return list(
+        Admission.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("facility", "filing")
+        .order_by("-admitted_on", "-pk")[:5]
+    )
 
 
 def _subject(request: HtmxRequest) -> User | None:

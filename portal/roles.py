@@ -33,6 +33,7 @@ ROLES: dict[str, list[str]] = {
         "claims.view_settlement",
         "claims.view_reimbursement",
         "claims.change_reimbursement",
+        "admissions.view_admission",
     ],
     FACILITY_MAINTAINER: [
         *VIEW_REFERENCE,
@@ -78,6 +79,7 @@ ROLES: dict[str, list[str]] = {
         "portal.view_full_id_number",
         "admissions.view_hospitalclient",
         "admissions.view_apicall",
+        "admissions.view_admission",
     ],
 }
 

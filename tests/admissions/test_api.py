@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from admissions.models import ApiCall, HospitalSettlement
+from admissions.models import Admission, ApiCall, HospitalSettlement
 from claims import engine
 from claims import services as claim_services
 from claims.choices import CareType, CatalogueClass, FacilityLevel, FilingSituation
@@ -83,6 +83,14 @@ ENDPOINTS = [
     (SETTLE, bill),
     (REFER, referral_body),
     (reversal("ZY2026-0001"), lambda person: {}),
+    (
+        "/api/v1/admissions",
+        lambda person: {
+            **check_body(person),
+            "admission_number": "A1",
+            "self_pay_agreement": False,
+        },
+    ),
 ]
 
 
@@ -104,7 +112,7 @@ def test_every_endpoint_refuses_a_missing_wrong_or_revoked_credential(
     credential.client.revoke()
     assert post(client, path, data, credential).status_code == 401
     assert not Filing.objects.filter(person=retiree).exists()
-    assert not Settlement.objects.exists()
+    assert not Settlement.objects.exists() and not Admission.objects.exists()
 
 
 def test_a_rotated_credential_replaces_the_old_one(
