@@ -206,7 +206,7 @@ def _coverage_out(result: Coverage) -> dict[str, Any]:
 
 @api.post(
     "/admission-checks",
-    response={200: CoverageOut, 403: Problem, 404: Problem, **ALWAYS},
+    response={200: CoverageOut, 404: Problem, **ALWAYS},
     summary="入院核验：这次在本院就医能否直接结算",
 )
 def admission_check(request: HttpRequest, body: AdmissionCheckIn) -> Any:
@@ -214,6 +214,37 @@ def admission_check(request: HttpRequest, body: AdmissionCheckIn) -> Any:
         client=_client(request),
         id_number=body.id_number,
         name=body.name,
+        day=body.day,
+        care=body.care,
+        disease_code=body.disease,
+    )
+    return Status(200, _coverage_out(result))
+
+
+class VoucherCheckIn(Schema):
+    voucher: str = Field(
+        pattern=r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$",
+        description="参保人出示的电子凭证码（5 分钟内有效，只能用一次）",
+    )
+    day: dt.date = Field(description="入院或就诊日期")
+    care: Care = Care.INPATIENT
+    disease: str = Field("", max_length=20, description="门诊慢特病病种编码（care=chronic 时）")
+
+    @field_validator("day")
+    @classmethod
+    def _day_is_recent(cls, value: dt.date) -> dt.date:
+        return _recent(value)
+
+
+@api.post(
+    "/admission-checks/by-voucher",
+    response={200: CoverageOut, 404: Problem, **ALWAYS},
+    summary="入院核验（电子凭证码）：参保人出示一次性凭证码，不必报身份证号",
+)
+def admission_check_by_voucher(request: HttpRequest, body: VoucherCheckIn) -> Any:
+    result = services.check_admission(
+        client=_client(request),
+        voucher=body.voucher,
         day=body.day,
         care=body.care,
         disease_code=body.disease,

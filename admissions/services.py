@@ -18,7 +18,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from admissions.models import Admission, ApiCall, HospitalClient, HospitalSettlement
+from admissions.models import (
+    Admission,
+    ApiCall,
+    EVoucher,
+    HospitalClient,
+    HospitalSettlement,
+    hash_secret,
+    normalise_voucher,
+)
 from chronic.models import ChronicDisease, Qualification
 from claims import engine
 from claims import services as claim_services
@@ -221,24 +229,45 @@ def facility_level(facility: Facility) -> FacilityLevel:
     }.get(Tier(facility.tier), FacilityLevel.LEVEL_1)
 
 
+@transaction.atomic
+def redeem_voucher(code: str) -> User:
+    """The person whose e-voucher code this is, if it is unused and not
+    expired; the code is then used up. Anything else: PersonNotFound."""
+    now = timezone.now()
+    voucher = (
+        EVoucher.objects.select_for_update()
+        .filter(code_hash=hash_secret(normalise_voucher(code)), used_at__isnull=True)
+        .filter(expires_at__gt=now)
+        .select_related("person")
+        .first()
+    )
+    if voucher is None:
+        raise PersonNotFound
+    voucher.used_at = now
+    voucher.save(update_fields=["used_at"])
+    return voucher.person
+
+
 def check_admission(
     *,
     client: HospitalClient,
-    id_number: str,
-    name: str,
+    id_number: str = "",
+    name: str = "",
+    voucher: str = "",
     day: dt.date,
     care: Care,
     disease_code: str = "",
 ) -> Coverage:
     """The coverage answer for care at the client's own facility on `day`
-    (the admission check of seed 003: the hospital confirms the filing)."""
-    person = find_person(id_number=id_number, name=name)
+    (the admission check of seed 003: the hospital confirms the filing), for
+    the person named by ID number and name, or by a one-time e-voucher code."""
     facility = client.facility
     disease = None
     if care == Care.CHRONIC:
         disease = ChronicDisease.objects.filter(code=disease_code).first()
         if disease is None:
             raise ValidationError(_("没有这个门诊慢特病病种。"))
+    person = redeem_voucher(voucher) if voucher else find_person(id_number=id_number, name=name)
     asked = Asked(day=day, care=care, city=facility.city, facility=facility, disease=disease)
     return answer(asked, person=person)
 

@@ -2,24 +2,48 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from admissions import services
 from admissions.forms import CoverageForm
-from admissions.models import Admission
+from admissions.models import VOUCHER_MINUTES, Admission, EVoucher
 from chronic.models import ChronicDisease
 from facilities.models import Facility
+from family.access import can_act
 from filings.coverage import Action, Care, Coverage
 from filings.models import Filing
-from portal.http import HtmxRequest, partial
+from portal.http import HtmxRequest, PortalRequest, partial
 from portal.models import User
+
+
+@require_http_methods(["GET", "POST"])
+def voucher(request: PortalRequest) -> HttpResponse:
+    """医保电子凭证码 for the person shown (or a relative one may act for): a
+    one-time code, valid five minutes, with its QR code, to show at the
+    hospital's admission desk instead of reading out an ID number. The code
+    is on the page only once (no-store); only its hash is kept."""
+    subject = request.subject
+    if not can_act(request.user, subject):
+        raise Http404
+    context: dict[str, Any] = {"subject": subject, "minutes": VOUCHER_MINUTES}
+    if request.method == "POST":
+        issued, code = EVoucher.issue(subject)
+        context.update(
+            code=code,
+            expires_at=issued.expires_at,
+            qr_svg=segno.make(code, error="m").svg_inline(scale=5, title=_("医保电子凭证码")),
+        )
+    response = render(request, "admissions/voucher.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required

@@ -84,6 +84,10 @@ ENDPOINTS = [
     (REFER, referral_body),
     (reversal("ZY2026-0001"), lambda person: {}),
     (
+        "/api/v1/admission-checks/by-voucher",
+        lambda person: {"voucher": "ABCD-EFGH-JKLM", "day": TODAY.isoformat()},
+    ),
+    (
         "/api/v1/admissions",
         lambda person: {
             **check_body(person),
