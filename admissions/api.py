@@ -9,6 +9,7 @@ HospitalClient), is rate-limited per client and audited (ApiCall)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from filings.models import Filing
 from filings.services import DuplicateFiling
 
 ID_NUMBER = r"^\d{17}[\dXx]$"
+logger = logging.getLogger(__name__)
 MAX_DAYS_BACK = 730  # bills and questions about the last two years
 
 
@@ -44,6 +46,14 @@ class ClientKey(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> HospitalClient | None:
         client = services.client_for(token)
         if client is None:
+            # Refused calls have no client to audit against: log the prefix
+            # (never the secret) for the security team.
+            logger.warning(
+                "Hospital API: refused credential (prefix %r) for %s %s",
+                token.partition(".")[0][:12],
+                request.method,
+                request.path,
+            )
             return None
         if is_ratelimited(
             request,

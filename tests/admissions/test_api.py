@@ -491,3 +491,19 @@ def test_the_docs_page_loads_its_scripts_from_the_app_not_a_cdn(client: Client) 
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "<script>" not in html
+
+
+def test_a_refused_credential_is_logged_by_its_prefix_never_its_secret(
+    client: Client, credential: Credential, retiree: User, caplog: Any
+) -> None:
+    prefix = credential.key.split(".")[0]
+    wrong = f"{prefix}.a-wrong-secret-of-some-length"
+    with caplog.at_level("WARNING", logger="admissions.api"):
+        client.post(
+            CHECK,
+            check_body(retiree),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {wrong}"},
+        )
+    assert prefix in caplog.text and "a-wrong-secret" not in caplog.text
+    assert not ApiCall.objects.exists()
