@@ -39,7 +39,7 @@ run: seed
 
 # No function above complexity C (radon's scale) in the product apps. facilities
 # joins the list once facilities/importing.py's parse_row (F) is split.
-COMPLEXITY_APPS := claims filings family chronic notices portal demo
+COMPLEXITY_APPS := claims filings family chronic notices portal demo admissions
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -8,4 +8,5 @@ app_name = "admissions"
 
 urlpatterns = [
     path("", views.coverage_page, name="coverage"),
+    path("voucher/", views.voucher, name="voucher"),
 ]

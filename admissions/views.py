@@ -2,24 +2,49 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from admissions import services
 from admissions.forms import CoverageForm
+from admissions.models import VOUCHER_MINUTES, Admission, EVoucher
 from chronic.models import ChronicDisease
 from facilities.models import Facility
+from family.access import can_act
 from filings.coverage import Action, Care, Coverage
 from filings.models import Filing
 from portal.forms import is_region_code
-from portal.http import HtmxRequest, partial
+from portal.http import HtmxRequest, PortalRequest, partial
 from portal.models import Region, User
+
+
+@require_http_methods(["GET", "POST"])
+def voucher(request: PortalRequest) -> HttpResponse:
+    """医保电子凭证码 for the person shown (or a relative one may act for): a
+    one-time code, valid five minutes, with its QR code, to show at the
+    hospital's admission desk instead of reading out an ID number. The code
+    is on the page only once (no-store); only its hash is kept."""
+    subject = request.subject
+    if not can_act(request.user, subject):
+        raise Http404
+    context: dict[str, Any] = {"subject": subject, "minutes": VOUCHER_MINUTES}
+    if request.method == "POST":
+        issued, code = EVoucher.issue(subject)
+        context.update(
+            code=code,
+            expires_at=issued.expires_at,
+            qr_svg=segno.make(code, error="m").svg_inline(scale=5, title=_("医保电子凭证码")),
+        )
+    response = render(request, "admissions/voucher.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required
@@ -53,8 +78,21 @@ def coverage_page(request: HtmxRequest) -> HttpResponse:
         "person": person,
         "next_step": _next_step(result, asked) if result else None,
         "embedded": request.GET.get("embedded") == "1",
+        "admissions": _admissions_of(request, person),
     }
     return render(request, partial(request, "admissions/coverage.html", "answer"), context)
+
+
+def _admissions_of(request: HtmxRequest, person: User | None) -> list[Admission]:
+    """The person's latest admissions registered by hospitals (入院登记)."""
+    if person is None:
+        return []
+    return list(
+        Admission.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("facility", "filing")
+        .order_by("-admitted_on", "-pk")[:5]
+    )
 
 
 def _subject(request: HtmxRequest) -> User | None:

@@ -333,6 +333,10 @@ class SettlementQuerySet(PersonRecordQuerySet["Settlement"]):
     def large_cases(self) -> SettlementQuerySet:
         return self.filter(total__gte=LARGE_CASE_THRESHOLD)
 
+    def standing(self) -> SettlementQuerySet:
+        """Not reversed (冲正): what counts toward the year and the reports."""
+        return self.filter(reversed_at__isnull=True)
+
 
 @pghistory.track(
     model_name="SettlementAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_trail")
@@ -388,6 +392,12 @@ class Settlement(PersonRecord):
     personal = money_field(_("个人支付"))
     breakdown = models.JSONField(_("计算明细"), default=dict, blank=True)
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    reversed_at = models.DateTimeField(
+        _("冲正时间"),
+        null=True,
+        blank=True,
+        help_text=_("医院冲正后，这笔结算不再计入年度累计和资金报表。"),
+    )
 
     objects = SettlementQuerySet.as_manager()
 

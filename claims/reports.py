@@ -130,7 +130,8 @@ def build_report(
 ) -> Report:
     """The year's figures by month and pair, and each pair's prepayment quota
     for the year from last year's fourth quarter (three queries)."""
-    scoped = _with_pair(queryset)
+    # A reversed (冲正) settlement moved no money.
+    scoped = _with_pair(queryset.filter(reversed_at__isnull=True))
     if insured_province:
         scoped = scoped.filter(insured_province=insured_province)
     if treatment_province:

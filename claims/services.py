@@ -103,12 +103,17 @@ def year_to_date(
     before: dt.date,
     exclude_settlement: int | None = None,
     exclude_reimbursement: int | None = None,
+    whole_year: bool = False,
 ) -> engine.YearToDate:
     """What the person used earlier in `before`'s calendar year under the same
     cap: the fund's payments in direct settlements and approved manual
-    reimbursements, the outpatient deductible met, inpatient admissions."""
+    reimbursements, the outpatient deductible met, inpatient admissions.
+    `whole_year`: everything recorded in that year so far, whatever the date
+    (a hospital's upload settles against the cap left at the time)."""
     start = dt.date(before.year, 1, 1)
-    settlements = Settlement.objects.filter(
+    if whole_year:
+        before = dt.date(before.year + 1, 1, 1)
+    settlements = Settlement.objects.standing().filter(
         person_id_number=person_id_number,
         care_type=care_type,
         discharge_date__gte=start,
@@ -441,7 +446,8 @@ def cap_use(person: User, *, year: int, on: dt.date) -> list[CapUse]:
     used: dict[str, Decimal] = dict.fromkeys(caps, ZERO)
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     for care_type, fund in (
-        Settlement.objects.filter(
+        Settlement.objects.standing()
+        .filter(
             person_id_number=person.id_number, discharge_date__gte=start, discharge_date__lt=end
         )
         .values_list("care_type")

@@ -72,7 +72,8 @@ def settlement_list(request: PortalRequest) -> HttpResponse:
     mine = Settlement.objects.visible_to(request.user).filter(person=request.subject)
     today = timezone.localdate()
     years = list(
-        mine.annotate(year=ExtractYear("discharge_date"))
+        mine.standing()
+        .annotate(year=ExtractYear("discharge_date"))
         .values("year")
         .annotate(
             cases=Count("pk"),

@@ -145,7 +145,7 @@ def submit_filing(
     *,
     person: User,
     request: FilingRequest,
-    by: User,
+    by: User | None,
     role: str,
     token: uuid.UUID,
     documents: list[FilingDocument] | None = None,

@@ -33,6 +33,7 @@ ROLES: dict[str, list[str]] = {
         "claims.view_settlement",
         "claims.view_reimbursement",
         "claims.change_reimbursement",
+        "admissions.view_admission",
     ],
     FACILITY_MAINTAINER: [
         *VIEW_REFERENCE,
@@ -43,6 +44,10 @@ ROLES: dict[str, list[str]] = {
         "notices.add_downtimenotice",
         "notices.change_downtimenotice",
         "portal.change_insuranceregion",
+        "admissions.view_hospitalclient",
+        "admissions.add_hospitalclient",
+        "admissions.change_hospitalclient",
+        "admissions.view_apicall",
     ],
     POLICY_EDITOR: [
         *VIEW_REFERENCE,
@@ -72,6 +77,9 @@ ROLES: dict[str, list[str]] = {
         "claims.view_policy",
         "portal.view_user",
         "portal.view_full_id_number",
+        "admissions.view_hospitalclient",
+        "admissions.view_apicall",
+        "admissions.view_admission",
     ],
 }
 

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    # The hospitals' API (admissions/api.py); its docs page's scripts and
+    # styles come from this package's static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +239,8 @@ CONTENT_SECURITY_POLICY = {
 # of X-Forwarded-For (portal.security.client_ip). 0: no proxy, REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_IP_META_KEY = "portal.security.client_ip"
+# Requests per minute for one hospital API client (admissions/api.py).
+HOSPITAL_API_RATE = f"{env_int('HOSPITAL_API_RATE_PER_MINUTE', 600)}/m"
 
 # Login lockout (django-axes, attempts kept in PostgreSQL so every app server
 # sees them): an account after LOGIN_FAILURE_LIMIT failures, an address after

@@ -51,6 +51,7 @@ urlpatterns = [
     path("facilities/", include("facilities.urls", namespace="facilities")),
     path("chronic/", include("chronic.urls", namespace="chronic")),
     path("coverage/", include("admissions.urls", namespace="admissions")),
+    path("api/", include("admissions.api_urls")),
     path("", include("notices.urls", namespace="notices")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from demo.admissions import seed_hospital_clients
 from demo.claims import seed_demo_data
 from demo.facilities import seed_demo_data as seed_facility_demo
 from demo.family import seed_demo_data as seed_family_demo
@@ -130,6 +131,7 @@ class Command(BaseCommand):
                 seed_bulk_filings(chunk)
                 last = chunk[-1].pk
             self.stdout.write(f"Filings for synthetic people: {Filing.objects.count()} in all.")
+        seed_hospital_clients(self.stdout)
         self.print_logins()
 
     def ensure_person(self, p: DemoPerson) -> User:
