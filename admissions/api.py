@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, NinjaAPI, Schema, Status
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from pydantic import field_validator, model_validator
 
@@ -30,6 +32,7 @@ from claims.models import Settlement
 from filings.coverage import Action, Answer, Care, Coverage
 from filings.models import Filing
 from filings.services import DuplicateFiling
+from portal.forms import is_invisible
 
 ID_NUMBER = r"^\d{17}[\dXx]$"
 logger = logging.getLogger(__name__)
@@ -148,7 +151,34 @@ def _recent(day: dt.date) -> dt.date:
 # --- admission check ---------------------------------------------------------
 
 
-class Patient(Schema):
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from _strings(value)
+
+
+class In(Schema):
+    """Every request body: no control or bidi character in any text. None is
+    legitimate in a hospital's data, and PostgreSQL cannot store a NUL in
+    text or JSON (schemathesis found the 500)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        # django-ninja hands model validators its DjangoGetter around the body.
+        body = data._obj if isinstance(data, DjangoGetter) else data
+        if any(is_invisible(ch) for text in _strings(body) for ch in text):
+            raise ValueError("text must not contain control or bidi characters")
+        return data
+
+
+class Patient(In):
     # The examples are the demo's 张桂兰 (seed_demo).
     id_number: str = Field(
         pattern=ID_NUMBER, description="身份证号码", examples=["340102195704181241"]
@@ -231,7 +261,7 @@ def admission_check(request: HttpRequest, body: AdmissionCheckIn) -> Any:
     return Status(200, _coverage_out(result))
 
 
-class VoucherCheckIn(Schema):
+class VoucherCheckIn(In):
     voucher: str = Field(
         pattern=r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$",
         description="参保人出示的电子凭证码（5 分钟内有效，只能用一次）",
@@ -332,7 +362,7 @@ def admission_registration(request: HttpRequest, body: AdmissionIn) -> Any:
 # --- discharge settlement and reversal ---------------------------------------
 
 
-class BillLineIn(Schema):
+class BillLineIn(In):
     amount: Decimal = Field(gt=0, le=10_000_000, max_digits=10, decimal_places=2)
     catalogue_class: CatalogueClass = Field(description="A 甲类, B 乙类, C 丙类（目录外）")
     first_self_pay_share: Decimal = Field(

@@ -88,3 +88,13 @@ def test_the_agency_of_her_insured_place_sees_the_admission_in_the_admin(
     client.force_login(reviewer)
     html = client.get(reverse("admin:admissions_admission_changelist")).content.decode()
     assert "ZY-0001" in html
+
+
+@pytest.mark.parametrize("text", ["阿莫西林\x00", "自费\u202e项目", "\x07"])
+def test_control_characters_in_any_text_are_refused_not_a_500(
+    client: Client, retiree: User, credential: Credential, text: str
+) -> None:
+    """A NUL cannot be stored in PostgreSQL text or JSON (schemathesis found it)."""
+    response = post(client, REGISTER, registration(retiree, self_pay_items=[text]), credential)
+    assert response.status_code == 422
+    assert not Admission.objects.exists()
