@@ -188,7 +188,9 @@ class Patient(In):
     )
 
 
-class AdmissionCheckIn(Patient):
+class CareAsked(In):
+    """What an admission check asks about: the day and the kind of care."""
+
     day: dt.date = Field(description="入院或就诊日期")
     care: Care = Care.INPATIENT
     disease: str = Field("", max_length=20, description="门诊慢特病病种编码（care=chronic 时）")
@@ -197,6 +199,10 @@ class AdmissionCheckIn(Patient):
     @classmethod
     def _day_is_recent(cls, value: dt.date) -> dt.date:
         return _recent(value)
+
+
+class AdmissionCheckIn(Patient, CareAsked):
+    pass
 
 
 class FilingOut(Schema):
@@ -261,19 +267,11 @@ def admission_check(request: HttpRequest, body: AdmissionCheckIn) -> Any:
     return Status(200, _coverage_out(result))
 
 
-class VoucherCheckIn(In):
+class VoucherCheckIn(CareAsked):
     voucher: str = Field(
         pattern=r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$",
         description="参保人出示的电子凭证码（5 分钟内有效，只能用一次）",
     )
-    day: dt.date = Field(description="入院或就诊日期")
-    care: Care = Care.INPATIENT
-    disease: str = Field("", max_length=20, description="门诊慢特病病种编码（care=chronic 时）")
-
-    @field_validator("day")
-    @classmethod
-    def _day_is_recent(cls, value: dt.date) -> dt.date:
-        return _recent(value)
 
 
 @api.post(
