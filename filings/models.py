@@ -475,9 +475,11 @@ class Filing(PersonRecord):
         """The same, for pages: a date never breaks inside ("2027-06-" / "03")."""
         # Safe: _validity escapes its own text, and the dates pass through format_html.
         nowrap = '<span class="nowrap">{}</span>'
-        return mark_safe(self._validity(lambda day: format_html(nowrap, day)))  # noqa: S308
+        return mark_safe(  # noqa: S308
+            self._validity(lambda day: format_html(nowrap, day), text=conditional_escape)
+        )
 
-    def _validity(self, show: Callable[[str], str]) -> str:
+    def _validity(self, show: Callable[[str], str], text: Callable[[str], str] = str) -> str:
         if self.never_valid:
             day = timezone.localdate(self.ended_at) if self.ended_at else self.start_date
             template = {
@@ -485,10 +487,10 @@ class Filing(PersonRecord):
                 Status.CANCELLED: _("已于 %(day)s 撤销（未生效）"),
                 Status.REPLACED: _("已于 %(day)s 变更（原备案未生效）"),
             }[Status(self.status)]
-            return conditional_escape(str(template)) % {"day": show(day.isoformat())}
+            return text(str(template)) % {"day": show(day.isoformat())}
         if self.status == Status.REJECTED:
-            return str(_("未通过，未生效"))
-        last = show(self.last_day.isoformat()) if self.last_day else str(_("长期有效"))
+            return text(str(_("未通过，未生效")))
+        last = show(self.last_day.isoformat()) if self.last_day else text(str(_("长期有效")))
         return f"{show(self.start_date.isoformat())} — {last}"
 
     @property
