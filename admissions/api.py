@@ -118,7 +118,7 @@ def _not_allowed(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(services.NumberReused)
 def _number_reused(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _problem(request, 409, "This settlement number was used for another bill")
+    return _problem(request, 409, "This number was used before for another patient or bill")
 
 
 @api.exception_handler(services.NotSettleable)

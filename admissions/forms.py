@@ -14,6 +14,13 @@ from filings.forms import cities_htmx
 from portal.forms import DateInput, PortalForm, destination_choices, province_then_city
 from portal.models import Region
 
+
+def asked_days(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days one may ask about: two years back (bills that old are still
+    claimed) to a year ahead. In days, so that 29 February has no trouble."""
+    return today - dt.timedelta(days=730), today + dt.timedelta(days=366)
+
+
 CARE_CHOICES = [
     (Care.INPATIENT.value, _("住院")),
     (Care.OUTPATIENT.value, _("普通门诊")),
@@ -78,8 +85,8 @@ class CoverageForm(PortalForm):
 
     def clean_day(self) -> dt.date:
         day: dt.date = self.cleaned_data["day"]
-        today = timezone.localdate()
-        if not today.replace(year=today.year - 2) <= day <= today.replace(year=today.year + 1):
+        first, last = asked_days(timezone.localdate())
+        if not first <= day <= last:
             raise forms.ValidationError(_("请选择两年前到一年后之间的日期。"))
         return day
 

@@ -38,6 +38,7 @@ from filings.coverage import Care, Chronic, Coverage, FilingFacts, Place, Questi
 from filings.models import FiledBy, Filing
 from filings.services import FilingRequest, lock_person, submit_filing
 from notices.models import AffectedPage, DowntimeNotice
+from portal.forms import normalise_name
 from portal.idnumbers import normalise_id_number
 from portal.models import Region, User
 
@@ -68,6 +69,7 @@ def answer(asked: Asked, *, person: User | None) -> Coverage:
         downtime=_downtime(asked),
         reduction_points=_reduction(asked, person, filings),
         paid_in_full=asked.paid_in_full,
+        today=timezone.localdate(),
     )
     return coverage(question)
 
@@ -211,7 +213,7 @@ def find_person(*, id_number: str, name: str) -> User:
         .select_related("insured_region__region")
         .first()
     )
-    given = name.strip().encode()
+    given = normalise_name(name).encode()
     if person is None or not hmac.compare_digest(person.full_name.strip().encode(), given):
         raise PersonNotFound
     return person
@@ -341,12 +343,9 @@ def settle_discharge(*, client: HospitalClient, bill: Discharge) -> tuple[Hospit
         care_type=bill.care_type,
         on=bill.discharge_date,
     )
-    if policy is None:
+    terms = claim_services.usable_terms(policy)
+    if policy is None or terms is None:
         raise NotSettleable(member.insured_region_id)
-    try:
-        terms = policy.terms()
-    except ValueError as error:
-        raise NotSettleable(member.insured_region_id) from error
     settlement = claim_services.build_settlement(
         number=f"H{client.pk}-{bill.hospital_number}",
         member=member,
@@ -443,7 +442,9 @@ def file_referral(*, client: HospitalClient, referral: Referral) -> Filing:
     request = FilingRequest(
         category=filing_rules.Category.REFERRAL,
         destination_code=referral.destination_code,
-        start_date=referral.referral_date,
+        # A referral filing starts today at the earliest (filings.rules.earliest_start);
+        # the day the hospital issued the referral is kept as the referral date.
+        start_date=max(referral.referral_date, timezone.localdate()),
         contact_phone=referral.contact_phone or person.mobile or "",
         referring_hospital=facility.name,
         diagnosis=referral.diagnosis,
@@ -484,6 +485,8 @@ def register_admission(
         client=client, admission_number=registration.admission_number
     ).first()
     if earlier is not None:
+        if earlier.person_id != person.pk or earlier.admitted_on != registration.day:
+            raise NumberReused(registration.admission_number)
         return earlier, None
     facility = client.facility
     result = answer(

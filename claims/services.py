@@ -778,6 +778,7 @@ def visible_settlements_without_claim(person: Any) -> Any:
     """The person's self-paid settlements not yet claimed (or only rejected)."""
     return (
         Settlement.objects.visible_to(person)
+        .standing()
         .filter(direct=False)
         .exclude(
             Q(reimbursements__isnull=False)

@@ -106,6 +106,7 @@ class Question:
     downtime: bool = False  # a downtime notice covers the day there
     reduction_points: Decimal | None = None  # temporary filer's lower ratio
     paid_in_full: bool = False  # asked after a discharge settled without the fund
+    today: dt.date | None = None  # to tell a stay already begun from one to come
 
     @property
     def person_known(self) -> bool:
@@ -324,11 +325,16 @@ def _by_filing(question: Question) -> Coverage:
             "22号文 二(四)",
         )
         return Coverage(Answer.NOT_DIRECT, Action.FILE_THEN_CLAIM, reasons=(reason, fix))
-    fix = Reason(
-        "file_before_discharge",
-        _("现在备案就可以；已经住院的，在出院结算前补办备案，仍然可以直接结算。"),
-        "22号文 二(四)",
-    )
+    if question.today is not None and day < question.today:
+        # Only emergency and other temporary filings may start in the past
+        # (filings.rules.RETROACTIVE_CATEGORIES), within the region's limit.
+        text: str | Promise = _(
+            "已经住院的，可以补办“急诊抢救”或“其他临时外出就医”备案，开始日期选入院当天；"
+            "出院结算前办好，仍然可以直接结算。"
+        )
+    else:
+        text = _("现在备案，出院结算前办好，就能直接结算。")
+    fix = Reason("file_before_discharge", text, "22号文 二(四)")
     return Coverage(Answer.NOT_DIRECT, Action.FILE, reasons=(reason, fix))
 
 

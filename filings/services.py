@@ -159,6 +159,9 @@ def submit_filing(
     lock_person(person.id_number)
     already = Filing.objects.filter(submission_token=token).first()
     if already is not None:
+        if already.person_id_number != person.id_number:
+            # A token reused for someone else must not hand back their filing.
+            raise ValidationError(_("这个提交令牌已经用于另一个人的备案。"))
         return already
     problems = check_request(request, person=person, today=today)
     if problems:

@@ -211,3 +211,13 @@ def test_every_reason_cites_the_2022_notice() -> None:
 def test_a_stay_paid_in_full_under_a_covering_filing_should_have_been_direct() -> None:
     answer = coverage(ask(paid_in_full=True))
     assert answer.has("should_have_been_direct") and answer.action == Action.CLAIM
+
+
+def test_a_stay_already_begun_is_told_which_filings_can_start_in_the_past() -> None:
+    """Only emergency and other temporary filings may start before today."""
+    begun = coverage(ask(filings=(), today=DAY + dt.timedelta(days=3)))
+    (fix,) = [r for r in begun.reasons if r.code == "file_before_discharge"]
+    assert "急诊抢救" in str(fix.text) and "开始日期选入院当天" in str(fix.text)
+    ahead = coverage(ask(filings=(), today=DAY - dt.timedelta(days=3)))
+    (fix,) = [r for r in ahead.reasons if r.code == "file_before_discharge"]
+    assert "现在备案" in str(fix.text) and "急诊抢救" not in str(fix.text)
