@@ -315,6 +315,8 @@ def cancel(
     cancellation for up to six months after it takes effect (22号文). One
     still under review never took effect: it is withdrawn (撤回) instead."""
     today = today or timezone.localdate()
+    # The person's lock before the row's, in the order every other write takes them.
+    lock_person(filing.person_id_number)
     filing = Filing.objects.select_for_update().get(pk=filing.pk)
     if filing.status == Status.SUBMITTED:
         return withdraw(filing, by=by, role=role, reason=reason)
