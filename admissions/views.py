@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -80,7 +81,10 @@ def coverage_page(request: HtmxRequest) -> HttpResponse:
         "embedded": request.GET.get("embedded") == "1",
         "admissions": _admissions_of(request, person),
     }
-    return render(request, partial(request, "admissions/coverage.html", "answer"), context)
+    response = render(request, partial(request, "admissions/coverage.html", "answer"), context)
+    if person is not None:  # an answer from someone's own filings: no shared cache keeps it
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _admissions_of(request: HtmxRequest, person: User | None) -> list[Admission]:

@@ -200,3 +200,16 @@ def test_a_settlement_paid_in_full_asks_the_same_rule_why(client: Client, retire
     assert f"{PAGE}?{query.replace('&', '&amp;')}&amp;embedded=1" in page
     answer = client.get(f"{PAGE}?{query}", headers={"HX-Request": "true"}).content.decode()
     assert 'data-reason="no_filing"' in answer and 'data-reason="file_then_claim"' in answer
+
+
+def test_an_answer_from_her_records_is_not_kept_by_shared_caches(
+    client: Client, retiree: User
+) -> None:
+    assert "private" not in ask_response(client).get("Cache-Control", "")
+    client.force_login(retiree)
+    assert "no-store" in ask_response(client)["Cache-Control"]
+
+
+def ask_response(client: Client) -> Any:
+    query = {"day": TODAY.isoformat(), "province": "310000", "city": "310100", "care": "inpatient"}
+    return client.get(PAGE, query)
