@@ -114,6 +114,8 @@ def test_she_claims_the_fallback_stay_from_a_form_filled_from_its_lines(
     page = client.get(reverse("claims:settlement", args=[record.pk])).content.decode()
     link = f"{NEW}?settlement={record.pk}"
     assert link in page and "申请手工报销" in page
+    assert "医院出院结算时记录的原因：出院结算时系统出了故障，没能直接结算。" in page
+    assert "医院已经上传了这次的费用明细" in page
     form = client.get(link).content.decode()
     for name, value in (
         ("amount_a", "20000.00"),
