@@ -497,6 +497,7 @@ class Settlement(PersonRecord):
                 "city": self.treatment_city_id,
                 "care": self.care_type,
                 "paid": "1",
+                "settlement": self.pk,
             }
         )
 

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -116,6 +117,11 @@ def test_she_claims_the_fallback_stay_from_a_form_filled_from_its_lines(
     assert link in page and "申请手工报销" in page
     assert "医院出院结算时记录的原因：出院结算时系统出了故障，没能直接结算。" in page
     assert "医院已经上传了这次的费用明细" in page
+    # The coverage answer on that page offers the same pre-filled claim.
+    answer = client.get(
+        reverse("admissions:coverage"), {**dict(parse_qsl(record.coverage_query)), "embedded": "1"}
+    ).content.decode()
+    assert f'href="{link}"' in answer.replace("&amp;", "&")
     form = client.get(link).content.decode()
     for name, value in (
         ("amount_a", "20000.00"),
