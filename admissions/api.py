@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -387,6 +387,13 @@ class DischargeIn(Patient):
     admission_date: dt.date
     discharge_date: dt.date
     lines: list[BillLineIn] = Field(min_length=1, max_length=200)
+    fallback_reason: Literal["system_failure", "no_filing"] | None = Field(
+        None,
+        description=(
+            "直接结算没能完成时填写（system_failure 系统故障，no_filing 没有可用的备案）："
+            "按全额自付记录，参保人回参保地手工报销时按这些费用明细预填"
+        ),
+    )
 
     @field_validator("admission_date")
     @classmethod
@@ -420,6 +427,7 @@ class SettlementOut(Schema):
     record_number: str = Field(description="平台结算流水号")
     direct: bool
     situation: str
+    fallback_reason: str = Field(description="没有直接结算的原因（直接结算时为空）")
     total: Decimal
     out_of_catalogue: Decimal
     first_self_pay: Decimal
@@ -439,6 +447,7 @@ def _settlement_out(hospital_number: str, settlement: Settlement) -> dict[str, A
         "record_number": settlement.number,
         "direct": settlement.direct,
         "situation": settlement.situation,
+        "fallback_reason": settlement.fallback_reason,
         **{name: getattr(settlement, name) for name in _MONEY},
         "bands": settlement.breakdown.get("bands", []),
         "large_case": settlement.needs_assisted_review,
@@ -475,6 +484,7 @@ def discharge_settlement(request: HttpRequest, body: DischargeIn) -> Any:
             engine.BillLine(line.amount, line.catalogue_class, line.first_self_pay_share)
             for line in body.lines
         ),
+        fallback_reason=body.fallback_reason or "",
     )
     upload, created = services.settle_discharge(client=_client(request), bill=bill)
     return Status(

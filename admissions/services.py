@@ -30,7 +30,7 @@ from admissions.models import (
 from chronic.models import ChronicDisease, Qualification
 from claims import engine
 from claims import services as claim_services
-from claims.choices import CareType, FacilityLevel, FilingSituation
+from claims.choices import CareType, FacilityLevel, FilingSituation, ReimbursementReason
 from claims.models import Settlement
 from facilities.models import Facility, Tier
 from filings import rules as filing_rules
@@ -283,6 +283,9 @@ class Discharge:
     admission_date: dt.date
     discharge_date: dt.date
     lines: tuple[engine.BillLine, ...]
+    # Set when the hospital could not settle directly (22号文 三(四)): the
+    # stay is recorded paid in full with the same lines, to claim at home.
+    fallback_reason: str = ""
 
     def digest(self) -> str:
         """What identifies the bill, to tell a retry from a reused number."""
@@ -296,6 +299,8 @@ class Discharge:
                 for x in self.lines
             ],
         ]
+        if self.fallback_reason:
+            data.append(self.fallback_reason)
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
@@ -346,6 +351,7 @@ def settle_discharge(*, client: HospitalClient, bill: Discharge) -> tuple[Hospit
     terms = claim_services.usable_terms(policy)
     if policy is None or terms is None:
         raise NotSettleable(member.insured_region_id)
+    reason = _not_direct_reason(bill, facility=facility, situation=situation)
     settlement = claim_services.build_settlement(
         number=f"H{client.pk}-{bill.hospital_number}",
         member=member,
@@ -358,7 +364,7 @@ def settle_discharge(*, client: HospitalClient, bill: Discharge) -> tuple[Hospit
             discharge_date=bill.discharge_date,
         ),
         situation=situation,
-        direct=situation != FilingSituation.NONE,
+        direct=not reason,
         lines=bill.lines,
         terms=terms,
         policy=policy,
@@ -368,6 +374,15 @@ def settle_discharge(*, client: HospitalClient, bill: Discharge) -> tuple[Hospit
             year=bill.discharge_date.year,
         ),
     )
+    settlement.bill_lines = [
+        {
+            "catalogue_class": str(line.catalogue_class),
+            "amount": str(line.amount),
+            "first_self_pay_share": str(line.first_self_pay_share),
+        }
+        for line in bill.lines
+    ]
+    settlement.fallback_reason = reason
     settlement.full_clean()
     settlement.save()
     upload = HospitalSettlement(
@@ -379,6 +394,20 @@ def settle_discharge(*, client: HospitalClient, bill: Discharge) -> tuple[Hospit
     upload.full_clean()
     upload.save()
     return upload, True
+
+
+def _not_direct_reason(bill: Discharge, *, facility: Facility, situation: str) -> str:
+    """Why the stay is recorded paid in full ("" when it is settled directly):
+    the hospital's own word that settlement failed, a settlement downtime
+    notice over the discharge day (pay in full, claim at home: 22号文 三(四)),
+    or no filing covering the admission day (22号文 二(四))."""
+    if bill.fallback_reason:
+        return bill.fallback_reason
+    if _downtime(Asked(day=bill.discharge_date, care=Care.INPATIENT, city=facility.city)):
+        return ReimbursementReason.SYSTEM_FAILURE
+    if situation == FilingSituation.NONE:
+        return ReimbursementReason.NO_FILING
+    return ""
 
 
 @transaction.atomic

@@ -77,7 +77,9 @@ def coverage_page(request: HtmxRequest) -> HttpResponse:
         "asked": asked,
         "result": result,
         "person": person,
-        "next_step": _next_step(result, asked) if result else None,
+        "next_step": _next_step(result, asked, settlement=request.GET.get("settlement", ""))
+        if result
+        else None,
         "embedded": request.GET.get("embedded") == "1",
         "admissions": _admissions_of(request, person),
     }
@@ -143,14 +145,21 @@ def _initial(person: User | None) -> dict[str, Any]:
     return initial
 
 
-def _next_step(result: Coverage, asked: services.Asked | None) -> dict[str, str | Promise] | None:
-    """The one button for the fix: where it goes and what it says."""
+def _next_step(
+    result: Coverage, asked: services.Asked | None, *, settlement: str = ""
+) -> dict[str, str | Promise] | None:
+    """The one button for the fix: where it goes and what it says. Asked
+    about a recorded stay (its settlement page), the claim starts from it,
+    filled in from the bill (the claim form checks whose stay it is)."""
     reference = result.filing.reference if result.filing else ""
     city = asked.city.code if asked else ""
+    claim = reverse("claims:reimbursement_new")
+    if settlement.isascii() and settlement.isdigit() and len(settlement) <= 18:
+        claim = f"{claim}?settlement={settlement}"
     targets: dict[Action, tuple[str, str | Promise]] = {
         Action.FILE: (reverse("filings:new"), _("现在去备案")),
         Action.FILE_THEN_CLAIM: (reverse("filings:new"), _("先补办备案")),
-        Action.CLAIM: (reverse("claims:reimbursement_new"), _("申请手工报销")),
+        Action.CLAIM: (claim, _("申请手工报销")),
         Action.QUALIFY: (reverse("chronic:notice"), _("看门诊慢特病的办理要求")),
         Action.CHOOSE_FACILITY: (
             f"{reverse('facilities:list')}?city={city}",

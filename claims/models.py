@@ -391,6 +391,20 @@ class Settlement(PersonRecord):
     fund = money_field(_("医保基金支付"))
     personal = money_field(_("个人支付"))
     breakdown = models.JSONField(_("计算明细"), default=dict, blank=True)
+    # The bill as the hospital uploaded it, so that a stay paid in full can
+    # be claimed from the same cost data (医保发〔2022〕22号 三(四)).
+    bill_lines = models.JSONField(
+        _("医院上传的费用明细"),
+        default=list,
+        blank=True,
+        help_text=_("每行：目录类别、金额、乙类先行自付比例。"),
+    )
+    fallback_reason = models.CharField(
+        _("没有直接结算的原因"),
+        max_length=20,
+        choices=ReimbursementReason.choices,
+        blank=True,
+    )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     reversed_at = models.DateTimeField(
         _("冲正时间"),
@@ -483,8 +497,25 @@ class Settlement(PersonRecord):
                 "city": self.treatment_city_id,
                 "care": self.care_type,
                 "paid": "1",
+                "settlement": self.pk,
             }
         )
+
+    def bill_by_class(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """The uploaded bill summed by catalogue class: class → (amount,
+        first self-paid share in %, weighted by amount for 乙类)."""
+        amounts: dict[str, Decimal] = {}
+        shared: dict[str, Decimal] = {}
+        for line in self.bill_lines:
+            amount = Decimal(line["amount"])
+            kind = line["catalogue_class"]
+            amounts[kind] = amounts.get(kind, Decimal(0)) + amount
+            share = Decimal(line.get("first_self_pay_share") or 0)
+            shared[kind] = shared.get(kind, Decimal(0)) + amount * share
+        return {
+            kind: (amount, (shared[kind] / amount).quantize(Decimal("0.01")))
+            for kind, amount in amounts.items()
+        }
 
     @property
     def needs_assisted_review(self) -> bool:

@@ -211,8 +211,24 @@ def _initial_from(settlement: Settlement | None) -> dict[str, Any]:
         "care_type": settlement.care_type,
         "admission_date": settlement.admission_date,
         "discharge_date": settlement.discharge_date,
-        "reason": "system_failure" if settlement.situation != FilingSituation.NONE else "no_filing",
+        "reason": settlement.fallback_reason
+        or ("system_failure" if settlement.situation != FilingSituation.NONE else "no_filing"),
+        **_amounts_from(settlement),
     }
+
+
+def _amounts_from(settlement: Settlement) -> dict[str, Any]:
+    """The claim's amounts from the bill the hospital uploaded with a stay it
+    recorded paid in full (医保发〔2022〕22号 三(四): online manual
+    reimbursement built on the facilities' uploaded cost data)."""
+    by_class = settlement.bill_by_class()
+    initial: dict[str, Any] = {}
+    for kind, field in (("A", "amount_a"), ("B", "amount_b"), ("C", "amount_c")):
+        if kind in by_class:
+            initial[field] = by_class[kind][0]
+    if "B" in by_class:
+        initial["b_share"] = by_class["B"][1]
+    return initial
 
 
 def _token(value: str | None) -> uuid.UUID | None:

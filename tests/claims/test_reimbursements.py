@@ -704,3 +704,46 @@ def test_an_odd_settlement_number_is_a_404_not_a_500(
 ) -> None:
     client.force_login(retiree)
     assert client.get(NEW, {"settlement": value}).status_code == 404
+
+
+def test_a_stay_the_hospital_recorded_paid_in_full_fills_in_the_amounts_and_the_reason(
+    client: Client, retiree: User
+) -> None:
+    # 医保发〔2022〕22号 三(四): manual reimbursement built on the cost data the
+    # facility uploaded. Two 乙类 lines: their share is weighted by amount.
+    paid_in_full = make_settlement(
+        retiree,
+        direct=False,
+        total="13100.00",
+        discharge_date=dt.date(2026, 3, 10),
+        fallback_reason="no_filing",
+        bill_lines=[
+            {"catalogue_class": "A", "amount": "9000.00", "first_self_pay_share": "0"},
+            {"catalogue_class": "B", "amount": "3000.00", "first_self_pay_share": "10"},
+            {"catalogue_class": "B", "amount": "1000.00", "first_self_pay_share": "30"},
+            {"catalogue_class": "C", "amount": "100.00", "first_self_pay_share": "0"},
+        ],
+    )
+    client.force_login(retiree)
+    page = client.get(NEW, {"settlement": paid_in_full.pk}).content.decode()
+    assert 'name="amount_a" value="9000.00"' in page
+    assert 'name="amount_b" value="4000.00"' in page
+    assert 'name="b_share" value="15.00"' in page
+    assert 'name="amount_c" value="100.00"' in page
+    assert re.search(r'name="reason" value="no_filing"[^>]*checked', page)
+
+
+def test_a_system_failure_the_hospital_reported_is_the_claims_reason(
+    client: Client, retiree: User
+) -> None:
+    # No filing situation recorded, but the hospital said the system failed.
+    paid_in_full = make_settlement(
+        retiree,
+        direct=False,
+        fallback_reason="system_failure",
+        bill_lines=[{"catalogue_class": "A", "amount": "10000.00", "first_self_pay_share": "0"}],
+    )
+    client.force_login(retiree)
+    page = client.get(NEW, {"settlement": paid_in_full.pk}).content.decode()
+    assert re.search(r'name="reason" value="system_failure"[^>]*checked', page)
+    assert 'name="amount_a" value="10000.00"' in page
