@@ -75,9 +75,7 @@ def answer(asked: Asked, *, person: User | None) -> Coverage:
 
 
 def _insured_province(person: User | None) -> str:
-    if person is None or not person.insured_region_id:
-        return ""
-    return f"{person.insured_region_id[:2]}0000"
+    return filing_rules.province_of(person.insured_region_id or "") if person is not None else ""
 
 
 def _filings_of(person: User) -> tuple[FilingFacts, ...]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from claims.choices import CareType, ReimbursementReason
 from filings import rules as filing_rules
+from filings.rules import province_of
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -39,12 +40,6 @@ class Problem:
     field: str
     message: StrOrPromise
     code: str
-
-
-def province_of(region_code: str) -> str:
-    """The province of a GB/T 2260 code: its first two digits ('340100' is in
-    '340000'). 新疆生产建设兵团 (660000) is a province-level region of its own."""
-    return f"{region_code[:2]}0000" if region_code else ""
 
 
 def place_problems(*, insured_region: str, treatment_city: str | None) -> list[Problem]:

@@ -411,8 +411,8 @@ class Filing(PersonRecord):
         question = coverage.Question(
             day=today,
             care=coverage.Care.INPATIENT,
-            place=coverage.Place(city=destination, province=f"{destination[:2]}0000"),
-            insured_province=f"{self.insured_region_id[:2]}0000",
+            place=coverage.Place(city=destination, province=rules.province_of(destination)),
+            insured_province=rules.province_of(self.insured_region_id),
             filings=(self.facts(),),
         )
         return coverage.coverage(question).direct

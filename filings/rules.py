@@ -104,6 +104,13 @@ def first_change_day(category: str, effective_from: dt.date, rules: RegionRules)
     return None
 
 
+def province_of(region_code: str) -> str:
+    """The province of a GB/T 2260 code: its first two digits ('340100' is in
+    '340000'; 济源 419001 in 410000). 新疆生产建设兵团 (660000) is a
+    province-level region of its own."""
+    return f"{region_code[:2]}0000" if region_code else ""
+
+
 def is_cross_province(insured_province: str, destination_province: str) -> bool:
     """This service is for care in another province (跨省): a destination in
     the insured province is handled by the province's own rules."""

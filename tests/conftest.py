@@ -7,7 +7,11 @@ import itertools
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
+from family.models import Grant, GrantStatus, Scope
 from portal.idnumbers import make_id_number
 from portal.models import InsuranceRegion, MemberStatus, Scheme, User
 
@@ -155,3 +159,29 @@ def make_filing(subject: User, /, **overrides: Any) -> Any:
     fields.update(overrides)
     fields.setdefault("reference", next_reference(fields["insured_region_id"], start))
     return Filing.objects.create(**fields)
+
+
+def make_grant(grantor: User, grantee: User, **kw: Any) -> Grant:
+    fields: dict[str, Any] = {
+        "grantor": grantor,
+        "grantor_id_number": grantor.id_number,
+        "grantor_name": grantor.full_name,
+        "grantee": grantee,
+        "grantee_id_number": grantee.id_number,
+        "grantee_name": grantee.full_name,
+        "relationship": "child",
+        "scope": Scope.ACT,
+        "valid_until": timezone.localdate() + dt.timedelta(days=365),
+        "status": GrantStatus.ACTIVE,
+    }
+    fields.update(kw)
+    return Grant.objects.create(**fields)
+
+
+@pytest.fixture
+def acting_for_retiree(client: Client, retiree: User, relative: User) -> Client:
+    """李明, allowed to act for his mother, has switched to her records."""
+    make_grant(retiree, relative)
+    client.force_login(relative)
+    client.post(reverse("family:act_as"), {"person": retiree.pk})
+    return client

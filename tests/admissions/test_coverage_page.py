@@ -14,9 +14,8 @@ from django.utils import timezone
 from chronic.models import ChronicDisease, Qualification
 from notices.models import DowntimeNotice
 from portal.models import User
-from tests.conftest import make_filing
+from tests.conftest import make_filing, make_grant
 from tests.facilities.conftest import make_facility
-from tests.family.test_access import make_grant
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -16,8 +16,7 @@ from admissions.models import EVoucher
 from family.models import Scope
 from portal.models import User
 from tests.admissions.conftest import Credential, post
-from tests.conftest import make_filing
-from tests.family.test_access import make_grant
+from tests.conftest import make_filing, make_grant
 
 pytestmark = pytest.mark.django_db
 PAGE = reverse("admissions:voucher")

@@ -11,31 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from family.models import Grant, GrantStatus, Scope
 from portal.models import User
 from tests.claims.factories import make_policy, make_settlement
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acting_for_retiree(client: Client, retiree: User, relative: User) -> Client:
-    """Her son, allowed to act for her, has switched to her records."""
-    Grant.objects.create(
-        grantor=retiree,
-        grantor_id_number=retiree.id_number,
-        grantor_name=retiree.full_name,
-        grantee=relative,
-        grantee_id_number=relative.id_number,
-        grantee_name=relative.full_name,
-        relationship="child",
-        scope=Scope.ACT,
-        valid_until=timezone.localdate() + dt.timedelta(days=365),
-        status=GrantStatus.ACTIVE,
-    )
-    client.force_login(relative)
-    client.post(reverse("family:act_as"), {"person": retiree.pk})
-    return client
 
 
 def test_the_settlements_page_shows_the_subjects_annual_caps(

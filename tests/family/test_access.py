@@ -17,28 +17,11 @@ from family.models import Grant, GrantStatus, Guardianship, Scope
 from filings.models import FilingDocument
 from portal.idnumbers import make_id_number
 from portal.models import User
-from tests.conftest import make_filing, make_person
+from tests.conftest import make_filing, make_grant, make_person
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
-
-
-def make_grant(grantor: User, grantee: User, **kw: Any) -> Grant:
-    fields: dict[str, Any] = {
-        "grantor": grantor,
-        "grantor_id_number": grantor.id_number,
-        "grantor_name": grantor.full_name,
-        "grantee": grantee,
-        "grantee_id_number": grantee.id_number,
-        "grantee_name": grantee.full_name,
-        "relationship": "child",
-        "scope": Scope.ACT,
-        "valid_until": TODAY + dt.timedelta(days=365),
-        "status": GrantStatus.ACTIVE,
-    }
-    fields.update(kw)
-    return Grant.objects.create(**fields)
 
 
 PARTIES = {

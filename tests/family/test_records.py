@@ -128,7 +128,7 @@ def test_staff_see_the_records_of_the_regions_they_serve(
 def test_a_relatives_list_of_records_is_one_query(
     retiree: User, relative: User, django_assert_num_queries: Any
 ) -> None:
-    from tests.family.test_access import make_grant
+    from tests.conftest import make_grant
 
     make_grant(retiree, relative)
     for _ in range(3):
@@ -141,7 +141,7 @@ def test_a_relatives_list_of_records_is_one_query(
 def test_the_rule_reads_grants_at_query_time_so_a_revocation_counts_at_once(
     retiree: User, relative: User
 ) -> None:
-    from tests.family.test_access import make_grant
+    from tests.conftest import make_grant
 
     grant = make_grant(retiree, relative)
     filing = make_filing(retiree)

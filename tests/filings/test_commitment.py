@@ -20,8 +20,7 @@ from filings import rules, services
 from filings.models import EventAction, FiledBy, Filing, FilingDocument, Status
 from portal.audit import trail
 from portal.models import User
-from tests.conftest import make_filing, make_person
-from tests.family.test_access import make_grant
+from tests.conftest import make_filing, make_grant, make_person
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -592,7 +592,7 @@ def test_a_cancelled_filing_shows_what_happened_not_a_backwards_period(
 def test_the_history_of_a_changed_filing_names_the_son_who_changed_it(
     client: Client, retiree: User, relative: User
 ) -> None:
-    from tests.family.test_access import make_grant
+    from tests.conftest import make_grant
 
     make_grant(retiree, relative)
     filing = make_filing(retiree, start_date=TODAY - dt.timedelta(days=40))
